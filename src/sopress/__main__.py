@@ -1,0 +1,3 @@
+from sopress.cli import main
+
+main()

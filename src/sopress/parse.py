@@ -1,0 +1,293 @@
+"""Parse: Markdown (markdown-it-py + mdit-py-plugins) -> token streams with what they define and use.
+
+Nothing is resolved here: references are only recorded, with their places, and bound to targets
+by the resolve stage once every chapter of the set has been read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from sopress.diagnostics import Diagnostics, Location
+from sopress.model import Book, Chapter, Checklist, Document, Heading, Image, IndexEntry, Reference
+
+CALLOUT_KINDS = ("note", "tip", "warning", "policy")
+EXPLICIT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+TRAILING_ATTRS = re.compile(r"\s*\{\s*((?:[#.][A-Za-z0-9_.:-]+\s*)+)\}\s*$")
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+WEB_SCHEMES = ("http:", "https:", "mailto:", "tel:")
+
+
+def make_markdown() -> MarkdownIt:
+    """The one Markdown dialect of sopress (docs/authoring.md describes it)."""
+    md = (
+        MarkdownIt("commonmark", {"typographer": True, "html": True})
+        .enable(["table", "strikethrough", "replacements", "smartquotes"])
+        .use(footnote_plugin)
+        .use(deflist_plugin)
+        .use(tasklists_plugin)
+        .use(attrs_plugin, spans=True)
+        .use(attrs_block_plugin)
+    )
+    for kind in CALLOUT_KINDS:
+        md.use(container_plugin, name=kind)
+    md.core.ruler.after("inline", "heading_trailing_attrs", _heading_trailing_attrs)
+    md.core.ruler.push("task_checkboxes", _task_checkboxes)
+    return md
+
+
+def _heading_trailing_attrs(state: StateCore) -> None:
+    """Pandoc's `## Title {#id .class}`, which mdit's attrs plugins do not read."""
+    for i, token in enumerate(state.tokens):
+        if token.type != "heading_open":
+            continue
+        inline = state.tokens[i + 1]
+        last = inline.children[-1] if inline.children else None
+        if last is None or last.type != "text":
+            continue
+        match = TRAILING_ATTRS.search(last.content)
+        if not match:
+            continue
+        last.content = last.content[: match.start()]
+        inline.content = TRAILING_ATTRS.sub("", inline.content)
+        for attr in match.group(1).split():
+            if attr.startswith("#"):
+                token.attrSet("id", attr[1:])
+            else:
+                token.attrJoin("class", attr[1:])
+
+
+def _task_checkboxes(state: StateCore) -> None:
+    """Turn the tasklists plugin's raw-HTML checkboxes into tokens the renderer owns."""
+    for token in state.tokens:
+        for i, child in enumerate(token.children or []):
+            if child.type == "html_inline" and 'class="task-list-item-checkbox"' in child.content:
+                box = Token("task_checkbox", "input", 0)
+                box.meta = {"checked": 'checked="checked"' in child.content}
+                token.children[i] = box
+
+
+def slugify(text: str) -> str:
+    """GitHub's heading slug: lower case, punctuation dropped, spaces to hyphens."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^\w\s-]", "", text.lower()).strip()
+    return re.sub(r"[\s_]+", "-", text) or "section"
+
+
+def parse_book(book: Book, diags: Diagnostics) -> Book:
+    md = make_markdown()
+    volumes = []
+    for volume in book.volumes:
+        sections = []
+        for section in volume.sections:
+            chapters = tuple(
+                dataclasses.replace(ch, doc=parse_chapter(ch, book, md, diags)) for ch in section.chapters
+            )
+            intro = None
+            if section.intro_path is not None:
+                intro = _DocumentParser(md, book, section.intro_path, 1, section.id, diags).parse(section.intro_source)
+            sections.append(dataclasses.replace(section, chapters=chapters, intro=intro))
+        volumes.append(dataclasses.replace(volume, sections=tuple(sections)))
+    return dataclasses.replace(book, volumes=tuple(volumes))
+
+
+def parse_chapter(chapter: Chapter, book: Book, md: MarkdownIt, diags: Diagnostics) -> Document:
+    parser = _DocumentParser(md, book, chapter.path, chapter.body_line, chapter.id, diags)
+    doc = parser.parse(chapter.source)
+    front_entries = tuple(
+        IndexEntry(*_split_term(spec.term), spec.see, spec.see_also, chapter.id, spec.location)
+        for spec in chapter.front.index
+    )
+    return dataclasses.replace(doc, index_entries=front_entries + doc.index_entries)
+
+
+def _split_term(term: str) -> tuple[str, str | None]:
+    main, _, sub = term.partition(";")
+    return main.strip(), (sub.strip() or None)
+
+
+class _DocumentParser:
+    """Walks one document's tokens once, recording headings, links, images, index terms, checklists."""
+
+    def __init__(self, md: MarkdownIt, book: Book, path: Path, first_line: int, doc_id: str, diags: Diagnostics):
+        self.md, self.book, self.path, self.first_line = md, book, path, first_line
+        self.doc_id, self.diags = doc_id, diags
+        self.lines: list[str] = []
+        self.headings: list[Heading] = []
+        self.references: list[Reference] = []
+        self.index_entries: list[IndexEntry] = []
+        self.checklists: list[Checklist] = []
+        self.images: list[Image] = []
+        self.slugs: set[str] = set()
+
+    def parse(self, source: str) -> Document:
+        self.lines = source.splitlines()
+        env: dict[str, Any] = {"docId": self.doc_id}
+        tokens = self.md.parse(source, env)
+        block_line = 0
+        for i, token in enumerate(tokens):
+            if token.map:
+                block_line = token.map[0]
+            if token.type == "heading_open":
+                self._heading(token, tokens[i + 1], block_line)
+            elif token.type == "bullet_list_open" and "contains-task-list" in str(token.attrGet("class")):
+                self._checklist(tokens, i, block_line)
+            elif token.type == "html_block":
+                self._raw_html(token, block_line)
+            elif token.type == "inline":
+                self._inline(token.children or [], block_line)
+        return Document(
+            tokens=tokens,
+            env=env,
+            headings=tuple(self.headings),
+            references=tuple(self.references),
+            index_entries=tuple(self.index_entries),
+            checklists=tuple(self.checklists),
+            images=tuple(self.images),
+        )
+
+    def loc(self, block_line: int, needle: str = "") -> Location:
+        """Line from the token map; column by finding the construct on that line when possible."""
+        col = 1
+        for offset in range(0, 20):
+            index = block_line + offset
+            if index >= len(self.lines):
+                break
+            found = self.lines[index].find(needle) if needle else -1
+            if found >= 0:
+                return Location(self.path, self.first_line + index, found + 1)
+            if not needle:
+                break
+        return Location(self.path, self.first_line + block_line, col)
+
+    def _heading(self, token: Token, inline: Token, block_line: int) -> None:
+        level = int(token.tag[1])
+        text = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+        location = self.loc(block_line)
+        if level == 1 and self.path.name != "intro.md":
+            self.diags.warning(
+                "heading-level",
+                "a level-1 heading in a chapter body: the title comes from front matter, start at '##'",
+                location,
+            )
+        slug = base = slugify(text)
+        n = 1
+        while slug in self.slugs:
+            slug, n = f"{base}-{n}", n + 1
+        self.slugs.add(slug)
+        explicit = token.attrGet("id")
+        if explicit is not None and not EXPLICIT_ID.match(str(explicit)):
+            self.diags.error("bad-id", f"heading id '{explicit}' must start with a letter and hold no spaces", location)
+        heading_id = str(explicit) if explicit else f"{self.doc_id}--{slug}"
+        token.attrSet("id", heading_id)
+        self.headings.append(Heading(level, text.strip(), heading_id, slug, location))
+
+    def _checklist(self, tokens: list[Token], start: int, block_line: int) -> None:
+        items, depth = [], 0
+        for token in tokens[start:]:
+            depth += token.nesting if token.type.endswith("_list_open") or token.type.endswith("_list_close") else 0
+            if token.type == "inline" and depth == 1:
+                items.append("".join(c.content for c in token.children or [] if c.type == "text").strip())
+            if depth == 0:
+                break
+        self.checklists.append(Checklist(tuple(items), self.loc(block_line)))
+
+    def _raw_html(self, token: Token, block_line: int) -> None:
+        if not self.book.config.raw_html:
+            self.diags.warning(
+                "raw-html",
+                "raw HTML is not published; set 'raw_html: true' in book.yaml to pass it through (sanitised)",
+                self.loc(block_line, token.content.strip()[:20]),
+            )
+
+    def _inline(self, children: list[Token], block_line: int) -> None:
+        for i, token in enumerate(children):
+            if token.type == "link_open":
+                self._link(children, i, block_line)
+            elif token.type == "image":
+                self._image(token, block_line)
+            elif token.type == "span_open":
+                self._index_span(children, i, block_line)
+            elif token.type == "html_inline":
+                self._raw_html(token, block_line)
+
+    def _link(self, children: list[Token], i: int, block_line: int) -> None:
+        token = children[i]
+        href = str(token.attrGet("href") or "")
+        if href.startswith(WEB_SCHEMES):
+            return
+        location = self.loc(block_line, f"]({href}")
+        location = dataclasses.replace(location, col=location.col + 2) if location.col > 1 else location
+        if SCHEME.match(href):
+            self.diags.error("bad-link", f"links may go to web pages or to places in the set, not '{href}'", location)
+            return
+        file_part, _, fragment = href.partition("#")
+        target_file = None
+        if file_part:
+            target_file = (self.path.parent / file_part).resolve()
+            if target_file.suffix != ".md":
+                self.diags.error(
+                    "bad-link",
+                    f"'{href}' links to a file that is not a chapter; link to chapters by id (#id) or by .md file",
+                    location,
+                )
+                return
+        closing = next(j for j in range(i + 1, len(children)) if children[j].type == "link_close")
+        has_text = any(c.content.strip() or c.type == "image" for c in children[i + 1 : closing])
+        reference = Reference(href, target_file, fragment, has_text, location)
+        token.meta["ref"] = reference
+        self.references.append(reference)
+
+    def _image(self, token: Token, block_line: int) -> None:
+        src = str(token.attrGet("src") or "")
+        location = self.loc(block_line, f"]({src}")
+        location = dataclasses.replace(location, col=location.col + 2) if location.col > 1 else location
+        alt = "".join(c.content for c in token.children or [])
+        path = None
+        if SCHEME.match(src):
+            self.diags.error(
+                "remote-resource",
+                f"image '{src}' is not a file in the project; nothing is fetched at build time: save it under content/",
+                location,
+            )
+        else:
+            candidate = (self.path.parent / src).resolve()
+            if not candidate.is_relative_to(self.book.root):
+                self.diags.error("outside-project", f"image '{src}' is outside the project folder", location)
+            elif not candidate.is_file():
+                self.diags.error("missing-file", f"image '{src}' does not exist", location)
+            else:
+                path = candidate
+        if not alt.strip():
+            self.diags.error("missing-alt", f"image '{src}' has no alt text: describe it for readers who cannot see it", location)
+        image = Image(src, path, alt, location)
+        token.meta["image"] = image
+        self.images.append(image)
+
+    def _index_span(self, children: list[Token], i: int, block_line: int) -> None:
+        token = children[i]
+        classes = str(token.attrGet("class") or "").split()
+        term = token.attrGet("index")
+        if term is None and "index" not in classes:
+            return
+        if term is not None:
+            token.attrs.pop("index")
+        closing = next(j for j in range(i + 1, len(children)) if children[j].type == "span_close")
+        words = "".join(c.content for c in children[i + 1 : closing]).strip()
+        anchor = f"idx-{self.doc_id}-{len(self.index_entries) + 1}"
+        token.attrSet("id", anchor)
+        main, sub = _split_term(str(term) if term is not None else words)
+        self.index_entries.append(IndexEntry(main, sub, None, None, anchor, self.loc(block_line, words)))

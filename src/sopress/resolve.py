@@ -1,0 +1,100 @@
+"""Resolve: one id registry for the whole set, chapter numbers, and every reference bound to a target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sopress.diagnostics import Diagnostics, Location, suggest
+from sopress.model import Book, Chapter, Document, ResolvedBook, Target
+
+
+def resolve_book(book: Book, diags: Diagnostics) -> ResolvedBook:
+    registry = _Registry(diags)
+    for volume in book.volumes:
+        for number, chapter in enumerate(volume.chapters, 1):
+            registry.add_chapter(volume.number, number, chapter)
+    resolved = ResolvedBook(book=book, targets=registry.targets)
+    for volume in book.volumes:
+        for section in volume.sections:
+            if section.intro is not None:
+                registry.bind(section.intro, None, resolved.links)
+            for chapter in section.chapters:
+                if chapter.doc is not None:
+                    registry.bind(chapter.doc, chapter, resolved.links)
+    return resolved
+
+
+class _Registry:
+    def __init__(self, diags: Diagnostics):
+        self.diags = diags
+        self.targets: dict[str, Target] = {}
+        self.defined_at: dict[str, Location] = {}
+        self.chapter_files: dict[Path, str] = {}
+        self.slugs: dict[tuple[str, str], str] = {}  # (chapter id, heading slug) -> heading id
+
+    def _define(self, target: Target, location: Location) -> None:
+        if target.id in self.targets:
+            first = self.defined_at[target.id]
+            self.diags.error(
+                "duplicate-id",
+                f"id '{target.id}' is already used at {first.path.name}:{first.line}; ids must be unique across the set",
+                location,
+            )
+            return
+        self.targets[target.id] = target
+        self.defined_at[target.id] = location
+
+    def add_chapter(self, volume: int, number: int, chapter: Chapter) -> None:
+        self._define(
+            Target(chapter.id, "chapter", chapter.title, volume, chapter.id, str(number)),
+            chapter.front.id_location,
+        )
+        self.chapter_files[chapter.path.resolve()] = chapter.id
+        for heading in chapter.doc.headings if chapter.doc else ():
+            self._define(Target(heading.id, "heading", heading.text, volume, chapter.id), heading.location)
+            self.slugs[(chapter.id, heading.slug)] = heading.id
+
+    def bind(self, doc: Document, chapter: Chapter | None, links: dict) -> None:
+        for ref in doc.references:
+            target = self._lookup_file(ref) if ref.file is not None else self._lookup_id(ref.fragment, chapter)
+            if target is not None:
+                links[ref] = target
+            elif ref.file is None:
+                self.diags.error(
+                    "unknown-target",
+                    f"no chapter or heading has the id '{ref.fragment}'{suggest(ref.fragment, self.targets)}",
+                    ref.location,
+                )
+
+    def _lookup_id(self, fragment: str, chapter: Chapter | None) -> Target | None:
+        if fragment in self.targets:
+            return self.targets[fragment]
+        if chapter is not None and (chapter.id, fragment) in self.slugs:
+            return self.targets[self.slugs[(chapter.id, fragment)]]
+        return None
+
+    def _lookup_file(self, ref) -> Target | None:
+        chapter_id = self.chapter_files.get(ref.file)
+        if chapter_id is None:
+            if ref.file.is_file():
+                message = f"'{ref.href}' links to a chapter file that no volume includes"
+            else:
+                names = [p.name for p in self.chapter_files]
+                message = f"'{ref.href}' links to a file that does not exist{suggest(ref.file.name, names)}"
+            self.diags.error("unknown-target", message, ref.location)
+            return None
+        if not ref.fragment:
+            return self.targets[chapter_id]
+        target = self.targets.get(ref.fragment)
+        if target is not None and target.chapter_id == chapter_id:
+            return target
+        heading_id = self.slugs.get((chapter_id, ref.fragment))
+        if heading_id is not None:
+            return self.targets[heading_id]
+        local = [slug for (cid, slug) in self.slugs if cid == chapter_id]
+        self.diags.error(
+            "unknown-target",
+            f"chapter '{chapter_id}' has no heading '{ref.fragment}'{suggest(ref.fragment, local)}",
+            ref.location,
+        )
+        return None

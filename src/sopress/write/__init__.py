@@ -1,0 +1,1 @@
+"""Write: rendered documents -> files in build/ (PDF, EPUB), always atomically."""

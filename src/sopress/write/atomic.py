@@ -1,0 +1,29 @@
+"""Atomic output: a failed or interrupted build never leaves a half-written file behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `final`; rename it over `final` only if the block succeeds."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        os.chmod(temp, 0o644)
+        os.replace(temp, final)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_bytes_atomic(final: Path, data: bytes) -> None:
+    with atomic_path(final) as temp:
+        temp.write_bytes(data)
