@@ -20,7 +20,15 @@ from sopress.load import load_book
 from sopress.model import Book, ResolvedBook, Volume
 from sopress.parse import parse_book
 from sopress.progress import SILENT, Progress
-from sopress.render import available_themes, book_context, epub_edition, make_environment, theme_dir, volume_html
+from sopress.render import (
+    EpubEdition,
+    available_themes,
+    book_context,
+    epub_edition,
+    make_environment,
+    theme_dir,
+    volume_html,
+)
 from sopress.resolve import resolve_book
 from sopress.write.atomic import atomic_path
 from sopress.write.epub import write_epub
@@ -131,6 +139,17 @@ def build(
         result.outputs.append(Path(pdf.output))
         _write_page_map(build_dir, resolved.volume(number), pdf)
     return result
+
+
+def render_volume(root: Path, number: int, format: Format = "pdf") -> str | EpubEdition:
+    """One volume rendered but not written: the PDF's HTML, or the EPUB's documents (for inspection)."""
+    resolved, _ = check(root)
+    volume = select_volumes(resolved.book, [number])[0]
+    env = make_environment(resolved.book.root, resolved.book.config.theme)
+    context = book_context(resolved, build_timestamp(resolved.book).isoformat())
+    if format == "pdf":
+        return volume_html(resolved, volume, env, context, bundled_fonts())
+    return epub_edition(resolved, volume, env, context)
 
 
 def select_volumes(book: Book, numbers: Iterable[int]) -> list[Volume]:

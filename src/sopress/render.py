@@ -83,6 +83,18 @@ def highlight_code(code: str, language: str, _attrs: Any) -> str:
     return highlight(code, lexer, HtmlFormatter(nowrap=True))
 
 
+def sanitize(html: str) -> str:
+    """Raw HTML allowed by the book config, without scripts, event handlers or foreign URL schemes."""
+    return nh3.clean(
+        html,
+        tags=nh3.ALLOWED_TAGS | {"span", "sup", "sub", "img", "figure", "figcaption", "aside", "section"},
+        attributes={"*": {"class", "id", "role", "aria-label", "epub:type", "title", "lang"},
+                    "a": {"href"}, "img": {"src", "alt"}},
+        url_schemes={"http", "https", "mailto", "tel", "file"},
+        link_rel=None,
+    )
+
+
 @dataclass(frozen=True)
 class Output:
     """Where rendered documents will live, so links and images can be written for that place."""
@@ -129,7 +141,11 @@ class MarkdownRenderer(RendererHTML):
             rule = self.rules.get(token.type)
             out.append(rule(tokens, i, options, env) if rule else self.renderToken(tokens, i, options, env))
             i += 1
-        return "".join(out)
+        html = "".join(out)
+        if self.raw_html and any(t.type == "html_inline" for t in tokens):
+            # Inline tags come one token at a time: sanitise the run as a whole, with our own markup allowed.
+            html = sanitize(html)
+        return html
 
     def _xref(self, token: Token, inner: Sequence[Token], options: OptionsDict, env: dict) -> str:
         target = self.output.resolved.links.get(token.meta["ref"])
@@ -181,10 +197,10 @@ class MarkdownRenderer(RendererHTML):
         return str(self.macros.callout_close())
 
     def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        return nh3.clean(tokens[idx].content) if self.raw_html else ""
+        return sanitize(tokens[idx].content) if self.raw_html else ""
 
     def html_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        return nh3.clean(tokens[idx].content) if self.raw_html else ""
+        return tokens[idx].content if self.raw_html else ""
 
     def _note_id(self, token: Token, env: dict) -> str:
         return f"{env['docId']}-fn{token.meta['id'] + 1}"
@@ -213,7 +229,7 @@ class MarkdownRenderer(RendererHTML):
     def footnote_anchor(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         token = tokens[idx]
         sub = token.meta.get("subId", 0)
-        return str(self.macros.footnote_backref(ref_id=f"{self._note_id(token, env)}-ref{sub}"))
+        return str(self.macros.footnote_backref(ref_id=f"{self._note_id(token, env)}-ref{sub}", format=self.output.format))
 
 
 def book_context(resolved: ResolvedBook, build_date: str) -> dict[str, Any]:
@@ -276,7 +292,7 @@ def volume_html(resolved: ResolvedBook, volume: Volume, env: jinja2.Environment,
     """The whole volume as one HTML document, for the PDF."""
     output = Output("pdf", volume, resolved, document_of=lambda _id: "", image_href=lambda p: p.as_uri())
     renderer = VolumeRenderer(env, output, context)
-    keywords = sorted({e.term for ch in volume.chapters if ch.doc for e in ch.doc.index_entries})
+    keywords = [section.title for section in volume.sections]
     return renderer.page("print/volume.html", fonts=fonts, keywords=keywords, href=lambda i: f"#{i}")
 
 

