@@ -15,7 +15,10 @@ def page_texts(reader: PdfReader) -> list[str]:
 
 
 def toc_entries(reader: PdfReader) -> dict[str, str]:
-    """{title: printed page number} from the Contents pages (lines ending in a leader and a number)."""
+    """{title: printed page number} from the Contents pages (lines ending in a leader and a number).
+
+    A title's own final period merges into the dot leader, so titles are keyed without it.
+    """
     texts = page_texts(reader)
     start = next(i for i, text in enumerate(texts) if text.startswith("Contents"))
     entries: dict[str, str] = {}
@@ -27,7 +30,7 @@ def toc_entries(reader: PdfReader) -> dict[str, str]:
             line = (pending + " " + line).strip() if pending else line.strip()
             match = TOC_LINE.match(line) if ". ." in line or line.endswith(tuple("0123456789")) else None
             if match and ". ." in line:
-                entries[match.group(2).strip()] = match.group(3)
+                entries[match.group(2).strip().rstrip('.')] = match.group(3)
                 pending = ""
             elif line and not line.isdigit() and not re.fullmatch(r"[ivxlc]+", line):
                 pending = line
@@ -35,7 +38,7 @@ def toc_entries(reader: PdfReader) -> dict[str, str]:
 
 
 def chapter_openings(reader: PdfReader) -> dict[str, int]:
-    """{chapter title: 0-based page index} for every page that opens with 'CHAPTER n'."""
+    """{chapter title: 0-based page index} for every page that opens with 'CHAPTER n' (keyed as in toc_entries)."""
     openings = {}
     for index, text in enumerate(page_texts(reader)):
         lines = text.splitlines()
@@ -45,7 +48,7 @@ def chapter_openings(reader: PdfReader) -> dict[str, int]:
                 if line.startswith("Revised"):
                     break
                 title_lines.append(line.strip())
-            openings[" ".join(title_lines)] = index
+            openings[" ".join(title_lines).rstrip(".")] = index
     return openings
 
 

@@ -104,8 +104,8 @@ def test_epub_documents_are_xhtml_with_pop_up_notes():
 
     edition = api.render_volume(ROOTS / "basic", 1, "epub")
     files = [d.file_name for d in edition.documents]
-    assert files == ["title.xhtml", "01-start.xhtml", "alpha.xhtml", "beta.xhtml", "02-more.xhtml", "gamma.xhtml"]
-    alpha = edition.documents[2].content
+    assert files == ["cover.xhtml", "title.xhtml", "01-start.xhtml", "alpha.xhtml", "beta.xhtml", "02-more.xhtml", "gamma.xhtml"]
+    alpha = edition.documents[3].content
     assert alpha.startswith('<?xml version="1.0" encoding="utf-8"?>')
     assert '<aside class="footnote" id="alpha-fn1" epub:type="footnote" role="doc-footnote">' in alpha
     assert 'src="images/vol-one-1.png"' in alpha

@@ -51,10 +51,12 @@ def roman(number: int) -> str:
 
 def make_environment(root: Path, theme: str) -> jinja2.Environment:
     """Templates in the project's templates/ override the theme's, name by name."""
-    loaders = []
+    theme_loader = jinja2.FileSystemLoader(theme_dir(theme))
+    loaders: list[jinja2.BaseLoader] = []
     if (root / "templates").is_dir():
         loaders.append(jinja2.FileSystemLoader(root / "templates"))
-    loaders.append(jinja2.FileSystemLoader(theme_dir(theme)))
+    # "!name" always means the theme's own template, so an override can extend what it replaces (as in Sphinx).
+    loaders += [theme_loader, jinja2.PrefixLoader({"": theme_loader}, delimiter="!")]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
@@ -281,7 +283,8 @@ class EpubEdition:
     """One volume's XHTML documents in reading order, its table of contents and its images."""
 
     volume: Volume
-    documents: tuple[EpubDocument, ...]
+    documents: tuple[EpubDocument, ...]  # cover page first
+    cover_svg: str
     nav: tuple[NavEntry, ...]
     images: dict[Path, str]  # source file -> name inside the EPUB
     stylesheet: str
@@ -312,7 +315,8 @@ def epub_edition(resolved: ResolvedBook, volume: Volume, env: jinja2.Environment
         content = renderer.page("epub/page.xhtml", title=title, fragment=fragment, **values)
         return EpubDocument(files[file_id], title, content)
 
-    documents = [page("title-page", volume.title, "frontmatter.html")]
+    cover = EpubDocument("cover.xhtml", "Cover", renderer.page("epub/cover.xhtml"))
+    documents = [cover, page("title-page", volume.title, "frontmatter.html")]
     nav = []
     for number, section in enumerate(volume.sections, 1):
         documents.append(page(section.id, section.title, "section.html", section=section, section_number=number))
@@ -326,7 +330,8 @@ def epub_edition(resolved: ResolvedBook, volume: Volume, env: jinja2.Environment
             chapters.append(NavEntry(f"{resolved.targets[chapter.id].number}. {chapter.title}", files[chapter.id], headings))
         nav.append(NavEntry(section.title, files[section.id], tuple(chapters)))
     stylesheet = env.get_template("epub/epub.css").render(**context, volume=volume)
-    return EpubEdition(volume, tuple(documents), tuple(nav), images, stylesheet)
+    cover_svg = env.get_template("epub/cover.svg").render(**context, volume=volume)
+    return EpubEdition(volume, tuple(documents), cover_svg, tuple(nav), images, stylesheet)
 
 
 def _images(volume: Volume) -> list[Any]:

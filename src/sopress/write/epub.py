@@ -50,6 +50,8 @@ def write_epub(config: BookConfig, edition: EpubEdition, timestamp: dt.datetime,
         media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
         book.add_item(epub.EpubItem(uid=f"img-{Path(name).stem}", file_name=name, media_type=media_type,
                                     content=source.read_bytes()))
+    book.set_cover("images/cover.svg", edition.cover_svg.encode("utf-8"), create_page=False)
+    book.get_item_with_id("cover-img").media_type = "image/svg+xml"
     items = []
     for document in edition.documents:
         item = epub.EpubItem(uid=f"doc-{Path(document.file_name).stem}", file_name=document.file_name,
@@ -59,7 +61,8 @@ def write_epub(config: BookConfig, edition: EpubEdition, timestamp: dt.datetime,
     book.toc = [_toc_entry(entry) for entry in edition.nav]
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav())
-    book.spine = [items[0], "nav", *items[1:]]
+    cover_page, title_page, *body = items
+    book.spine = [cover_page, title_page, "nav", *body]
 
     buffer = io.BytesIO()
     epub.write_epub(buffer, book, {"epub3_pages": False, "mtime": timestamp})

@@ -1,0 +1,89 @@
+"""Builds as a user lives with them: nothing laid out twice, nothing lost, same bytes every time."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+from pypdf import PdfReader
+
+from sopress import api
+from sopress.diagnostics import SopressError
+
+
+def test_second_build_lays_out_nothing_and_a_change_relays_only_its_volume(make_project, tmp_path):
+    root = make_project()
+    first = api.build(root, formats=["pdf"])
+    assert sorted(n for n, r in first.pdf.items() if r.laid_out) == [1, 2]
+    second = api.build(root, formats=["pdf"])
+    assert [r.laid_out for r in second.pdf.values()] == [False, False]
+    assert second.pdf[1].pages == first.pdf[1].pages
+
+    delta = root / "content/vol-two/01-deep/delta.md"
+    delta.write_text(delta.read_text() + "\nOne more paragraph.\n")
+    third = api.build(root, formats=["pdf"])
+    assert {n: r.laid_out for n, r in third.pdf.items()} == {1: False, 2: True}
+
+
+def test_a_failed_build_leaves_the_previous_outputs_untouched(make_project):
+    root = make_project()
+    api.build(root, volumes=[2])
+    outputs = [root / "build/pdf/vol-two.pdf", root / "build/epub/vol-two.epub"]
+    before = [p.read_bytes() for p in outputs]
+    delta = root / "content/vol-two/01-deep/delta.md"
+    delta.write_text(delta.read_text() + "\nSee [](#no-such-chapter).\n")
+    with pytest.raises(SopressError):
+        api.build(root, volumes=[2])
+    assert [p.read_bytes() for p in outputs] == before
+    assert sorted(p.name for p in (root / "build/pdf").iterdir()) == ["vol-two.pdf"]  # no temp files left
+
+
+def test_same_source_gives_byte_identical_outputs(basic_build, tmp_path):
+    from conftest import ROOTS
+
+    build_dir, _ = basic_build
+    api.build(ROOTS / "basic", build_dir=tmp_path, volumes=[1])
+    for relative in ("pdf/vol-one.pdf", "epub/vol-one.epub"):
+        assert (tmp_path / relative).read_bytes() == (build_dir / relative).read_bytes(), relative
+
+
+def test_source_date_epoch_sets_the_dates_written(make_project, monkeypatch):
+    root = make_project()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14T22:13:20Z
+    api.build(root, volumes=[2])
+    assert PdfReader(root / "build/pdf/vol-two.pdf").metadata["/CreationDate"] == "D:20231114221320+00'00"
+
+    with zipfile.ZipFile(root / "build/epub/vol-two.epub") as archive:
+        assert b"2023-11-14T22:13:20Z" in archive.read("EPUB/content.opf")
+        assert archive.infolist()[1].date_time == (2023, 11, 14, 22, 13, 20)
+
+
+def test_remote_resources_in_templates_are_refused_not_fetched(make_project):
+    override = ("{% extends \"!print/volume.html\" %}{% block meta %}"
+                "<link rel=\"stylesheet\" href=\"https://example.com/evil.css\">{% endblock %}")
+    root = make_project(edits={"templates/print/volume.html": override})
+    with pytest.raises(SopressError) as caught:
+        api.build(root, formats=["pdf"], volumes=[2])
+    assert [d.code for d in caught.value.diagnostics] == ["refused-resource"]
+    assert "https://example.com/evil.css" in caught.value.diagnostics[0].message
+    assert not (root / "build/pdf/vol-two.pdf").exists()
+
+
+def test_project_templates_override_the_theme_by_name(make_project):
+    custom = (
+        "<section class=\"chapter\" id=\"{{ chapter.id }}\"><h1 class=\"chapter-title\">"
+        "SOP {{ targets[chapter.id].number }}: {{ chapter.title }}</h1>{{ md(chapter.doc) }}</section>\n"
+    )
+    root = make_project(edits={"templates/chapter.html": custom})
+    assert "SOP 1: Delta Procedure" in api.render_volume(root, 2)
+    assert "SOP 1: Delta Procedure" in api.render_volume(root, 2, "epub").documents[3].content
+
+
+def test_page_map_records_where_anchors_land(basic_build):
+    import json
+
+    build_dir, result = basic_build
+    page_map = json.loads((build_dir / "pagemap/vol-one.json").read_text())
+    alpha = page_map["anchors"]["alpha"]
+    assert alpha["folio"] == "3"
+    assert alpha["page"] == result.pdf[1].front_pages + 3

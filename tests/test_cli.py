@@ -1,0 +1,78 @@
+"""The command line: exit codes, the error format editors jump to, no tracebacks, complete help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+import sopress
+from sopress.cli import main
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and sopress.__version__ in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["list"]])
+def test_every_command_has_help_with_examples(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.output
+    assert "sopress " in result.output.split("Examples:")[1]
+
+
+def test_check_clean_project_exits_zero(make_project):
+    result = run("check", "--root", str(make_project()))
+    assert result.exit_code == 0
+    assert "2 volumes, 4 chapters: no errors, 0 warning(s)" in result.output
+
+
+def test_errors_exit_one_in_editor_format_without_traceback(make_project):
+    root = make_project(edits={"content/vol-one/02-more/gamma.md": "---\nid: gamma\ntitel: G\n---\n\n[x](#nope)\n"})
+    completed = subprocess.run([sys.executable, "-m", "sopress", "check", "--root", str(root)],
+                               capture_output=True, text=True, check=False)
+    assert completed.returncode == 1
+    lines = completed.stderr.splitlines()
+    assert "content/vol-one/02-more/gamma.md:3:1: error[unknown-key]: unknown key 'titel' in front matter " \
+           "(did you mean: title, subtitle?)" in lines
+    assert "content/vol-one/02-more/gamma.md:6:5: error[unknown-target]: no chapter or heading has the id 'nope'" in lines
+    assert lines[-1].startswith("sopress: stopped with")
+    assert "Traceback" not in completed.stderr
+
+
+def test_strict_turns_warnings_into_failure(make_project):
+    root = make_project(edits={"content/vol-one/02-more/extra.md": "---\nid: extra\ntitle: E\n---\n"})
+    assert run("check", "--root", str(root)).exit_code == 0
+    assert run("check", "--root", str(root), "--strict").exit_code == 1
+
+
+def test_usage_errors_exit_two(make_project):
+    root = make_project()
+    assert run("build", "--root", str(root), "--volume", "9").exit_code == 2
+    assert run("build", "--format", "docx").exit_code == 2
+
+
+def test_build_progress_quiet_and_verbose(make_project):
+    root = make_project()
+    normal = run("build", "--root", str(root), "--volume", "2", "--format", "epub")
+    assert normal.exit_code == 0
+    assert "Volume 2: writing the EPUB" in normal.output
+    quiet = run("build", "--root", str(root), "--volume", "2", "--format", "epub", "-q")
+    assert quiet.exit_code == 0 and quiet.output == ""
+    verbose = run("build", "--root", str(root), "--volume", "2", "--format", "epub", "-v")
+    assert "timestamp 2026-01-15T00:00:00+00:00" in verbose.output
+
+
+def test_list_shows_ids_and_status(make_project):
+    result = run("list", "--root", str(make_project()))
+    assert result.exit_code == 0
+    assert "Volume 1: Basics  [vol-one]" in result.output
+    assert "      2. Beta Procedure  [beta] (draft)" in result.output

@@ -1,0 +1,85 @@
+"""Editorial checks on the real content: every final chapter is a complete, original SOP."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import pytest
+
+from conftest import REPO
+from sopress import api
+
+PLACEHOLDERS = re.compile(r"\b(TODO|TBD|lorem ipsum|placeholder)\b", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def resolved():
+    return api.check(REPO)[0]
+
+
+def prose_words(markdown: str) -> int:
+    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
+    text = re.sub(r"\]\([^)]*\)|\{[^}]*\}", "]", text)
+    return len(re.findall(r"[A-Za-z0-9][\w'’.-]*", text))
+
+
+def sentences(markdown: str):
+    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
+    text = re.sub(r"\]\([^)]*\)|\{[^}]*\}", "]", text)
+    text = re.sub(r"[*_`#>\[\]|]", " ", text)
+    for sentence in re.split(r"(?<=[.!?:;])\s+|\n\s*\n|\n\s*(?:[-*]|\d+[.)])\s", text):
+        words = re.findall(r"[a-z0-9']+", sentence.lower())
+        if len(words) >= 8:
+            yield " ".join(words)
+
+
+def final_chapters(resolved):
+    return [(v, ch) for v, ch in resolved.book.chapters() if ch.is_final]
+
+
+def test_final_chapters_are_complete_sops(resolved):
+    problems = []
+    for volume, chapter in final_chapters(resolved):
+        words = prose_words(chapter.source)
+        if not 450 <= words <= 1000:
+            problems.append(f"{chapter.id}: {words} words")
+        targets = [resolved.links[r] for r in chapter.doc.references if r in resolved.links]
+        chapters = {t.chapter_id for t in targets} - {chapter.id}
+        if len(chapters) < 2:
+            problems.append(f"{chapter.id}: fewer than two cross-references to other chapters")
+        if not any(t.volume != volume.number for t in targets):
+            problems.append(f"{chapter.id}: no cross-reference to another volume")
+        if len({(e.term, e.sub) for e in chapter.doc.index_entries}) < 3:
+            problems.append(f"{chapter.id}: fewer than three index terms")
+        if not chapter.front.summary or len(re.findall(r"[.!?](?:\s|$)", chapter.front.summary)) > 2:
+            problems.append(f"{chapter.id}: summary must be one or two sentences")
+        if not chapter.doc.checklists and "1. " not in chapter.source:
+            problems.append(f"{chapter.id}: neither numbered steps nor a checklist")
+        if PLACEHOLDERS.search(chapter.source):
+            problems.append(f"{chapter.id}: placeholder text")
+    assert problems == []
+
+
+def test_sections_of_finished_volumes_have_full_intros(resolved):
+    for volume in resolved.book.volumes:
+        if not all(ch.is_final for ch in volume.chapters):
+            continue
+        for section in volume.sections:
+            assert 150 <= prose_words(section.intro_source) <= 400, section.folder
+
+
+def test_no_sentence_of_eight_words_or_more_appears_twice(resolved):
+    seen = defaultdict(list)
+    for path in sorted((REPO / "content").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+        for sentence in sentences(body):
+            seen[sentence].append(path.relative_to(REPO).as_posix())
+    repeated = {s: paths for s, paths in seen.items() if len(paths) > 1}
+    assert repeated == {}
+
+
+def test_every_chapter_has_a_summary_paragraph(resolved):
+    missing = [ch.id for _, ch in resolved.book.chapters() if prose_words(ch.source.split("\n\n")[0]) < 20]
+    assert missing == []

@@ -1,0 +1,51 @@
+"""The real four-volume set in content/, built once per run: the checks that need the real thing."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import REPO, run_epubcheck, serious
+from pdfread import chapter_openings, open_pdf, printed_folio, toc_entries
+from sopress import api
+
+
+@pytest.fixture(scope="module")
+def resolved():
+    resolved, diagnostics = api.check(REPO)
+    assert [d.format(REPO) for d in diagnostics] == []
+    return resolved
+
+
+def test_the_set_has_four_volumes_and_151_chapters(resolved):
+    volumes = resolved.book.volumes
+    assert [v.number for v in volumes] == [1, 2, 3, 4]
+    assert sum(len(v.chapters) for v in volumes) == 151
+    assert sum(len(v.sections) for v in volumes) == 12
+    assert all(s.intro is not None for v in volumes for s in v.sections)
+
+
+def test_every_volume_builds_as_pdf_and_epub(real_build, resolved):
+    build_dir, result = real_build
+    for volume in resolved.book.volumes:
+        assert (build_dir / "pdf" / f"{volume.slug}.pdf").is_file()
+        assert (build_dir / "epub" / f"{volume.slug}.epub").is_file()
+        assert result.pdf[volume.number].pages > 2 * len(volume.chapters)
+
+
+def test_toc_numbers_match_chapter_openings_in_every_volume(real_build, resolved):
+    build_dir, _ = real_build
+    for volume in resolved.book.volumes:
+        reader = open_pdf(build_dir / "pdf" / f"{volume.slug}.pdf")
+        toc, openings = toc_entries(reader), chapter_openings(reader)
+        assert len(openings) == len(volume.chapters), volume.slug
+        for chapter in volume.chapters:
+            key = chapter.title.rstrip(".")
+            index = openings[key]
+            assert index % 2 == 0, f"{chapter.id} starts on a left-hand page"
+            assert toc[key] == printed_folio(reader, index) == reader.page_labels[index], chapter.id
+
+
+def test_epubcheck_accepts_every_volume(real_build, resolved):
+    build_dir, _ = real_build
+    for volume in resolved.book.volumes:
+        assert serious(run_epubcheck(build_dir / "epub" / f"{volume.slug}.epub")) == [], volume.slug
