@@ -14,13 +14,16 @@ $(STAMP): pyproject.toml
 	touch $@
 
 books: $(STAMP)
-	$(BIN)/sopress build --jobs $(JOBS)
+	$(BIN)/sopress build --jobs $(JOBS) --omnibus
 
 check: $(STAMP)
 	$(BIN)/sopress check
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf build

@@ -45,7 +45,7 @@ def make_project(tmp_path):
 def basic_build(tmp_path_factory):
     """The basic sample book built once, PDF and EPUB."""
     build_dir = tmp_path_factory.mktemp("basic-build")
-    result = api.build(ROOTS / "basic", build_dir=build_dir, jobs=2)
+    result = api.build(ROOTS / "basic", build_dir=build_dir, jobs=2, omnibus=True)
     return build_dir, result
 
 
@@ -53,7 +53,7 @@ def basic_build(tmp_path_factory):
 def real_build(tmp_path_factory):
     """The real four-volume set in content/, built once per test run."""
     build_dir = tmp_path_factory.mktemp("real-build")
-    result = api.build(REPO, build_dir=build_dir, jobs=2)
+    result = api.build(REPO, build_dir=build_dir, jobs=2, omnibus=True)
     return build_dir, result
 
 

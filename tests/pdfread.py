@@ -1,17 +1,83 @@
-"""Reading built PDFs back as a reader would: printed page numbers, TOC entries, chapter openings."""
+"""Reading built PDFs back as a reader would: printed page numbers, running heads, TOC entries,
+chapter openings.
+
+Text is told apart by where it sits on the page: running heads, folios and page feet are printed in
+the head and foot margins (the outer 7% of the trim height), everything else is the text block.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 
 TOC_LINE = re.compile(r"^(?:(\d+)\s+)?(.+?)[\s.]*\s(\d+|[ivxlc]+)$")
+FOLIO = re.compile(r"^(\d+|[ivxlc]+)$")
+MARGIN_ZONE = 0.07  # of the trim height, at the head and at the foot of the page
+
+
+@dataclass(frozen=True)
+class Run:
+    """A piece of text as drawn, with its baseline position relative to the trim box (points)."""
+
+    text: str
+    x: float
+    y: float
+
+
+def text_runs(page: PageObject) -> list[Run]:
+    trim = page.trimbox
+    runs: list[Run] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, _size: float) -> None:
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4] - float(trim.left)
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5] - float(trim.bottom)
+            runs.append(Run(text.strip(), x, y))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def _zone(page: PageObject, run: Run) -> str:
+    height = float(page.trimbox.height)
+    if run.y > height * (1 - MARGIN_ZONE):
+        return "head"
+    if run.y < height * MARGIN_ZONE:
+        return "foot"
+    return "body"
+
+
+def margin_runs(page: PageObject, zone: str) -> list[Run]:
+    """Runs in the head ('head') or foot ('foot') margin: running heads, folios, page feet."""
+    return [run for run in text_runs(page) if _zone(page, run) == zone]
+
+
+def body_runs(page: PageObject) -> list[Run]:
+    """Runs in the text block: everything but running heads, folios and page feet."""
+    return [run for run in text_runs(page) if _zone(page, run) == "body"]
+
+
+def body_text(page: PageObject) -> str:
+    """The page's text without its running head, folio or page foot."""
+    height = float(page.trimbox.height)
+    low, high = height * MARGIN_ZONE, height * (1 - MARGIN_ZONE)
+    parts: list[str] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, _size: float) -> None:
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5] - float(page.trimbox.bottom)
+        if low <= y <= high or not text.strip():
+            parts.append(text)
+
+    page.extract_text(visitor_text=visit)
+    return "".join(parts).strip()
 
 
 def page_texts(reader: PdfReader) -> list[str]:
-    return [page.extract_text() or "" for page in reader.pages]
+    """Every page's text block (no running heads or folios), as a reader would read the page."""
+    return [body_text(page) for page in reader.pages]
 
 
 def toc_entries(reader: PdfReader) -> dict[str, str]:
@@ -24,15 +90,15 @@ def toc_entries(reader: PdfReader) -> dict[str, str]:
     entries: dict[str, str] = {}
     pending = ""
     for text in texts[start:]:
-        if text.startswith(("SECTION", "CHAPTER")):
+        if not text or text.startswith(("SECTION", "CHAPTER")):
             break
         for line in text.splitlines()[1:] if text.startswith("Contents") else text.splitlines():
             line = (pending + " " + line).strip() if pending else line.strip()
-            match = TOC_LINE.match(line) if ". ." in line or line.endswith(tuple("0123456789")) else None
-            if match and ". ." in line:
+            match = TOC_LINE.match(line) if ". ." in line else None
+            if match:
                 entries[match.group(2).strip().rstrip('.')] = match.group(3)
                 pending = ""
-            elif line and not line.isdigit() and not re.fullmatch(r"[ivxlc]+", line):
+            elif line:
                 pending = line
     return entries
 
@@ -53,10 +119,40 @@ def chapter_openings(reader: PdfReader) -> dict[str, int]:
 
 
 def printed_folio(reader: PdfReader, index: int) -> str:
-    """The page number printed at the foot of a page: the last line of its text."""
-    lines = [line.strip() for line in (reader.pages[index].extract_text() or "").splitlines() if line.strip()]
-    return lines[-1] if lines else ""
+    """The page number printed in the head or foot margin of a page ('' when none is printed).
+
+    A folio shares its line with the running head when it is printed at the head of the page, so
+    the number is looked for at either end of each margin run.
+    """
+    page = reader.pages[index]
+    for run in margin_runs(page, "foot") + margin_runs(page, "head"):
+        words = run.text.split()
+        for word in (words[0], words[-1]):
+            if FOLIO.match(word):
+                return word
+    return ""
+
+
+def running_head(reader: PdfReader, index: int) -> str:
+    """The running head printed at the top of a page, without its folio or draft mark ('' when none)."""
+    runs = [run for run in margin_runs(reader.pages[index], "head") if not run.text.startswith("DRAFT")]
+    words = " ".join(run.text for run in runs).split()
+    if words and FOLIO.match(words[0]):
+        words = words[1:]
+    if words and FOLIO.match(words[-1]):
+        words = words[:-1]
+    return " ".join(words)
 
 
 def open_pdf(path: Path) -> PdfReader:
     return PdfReader(str(path))
+
+
+def flat(text: str) -> str:
+    """Text as one line: hyphenation at line ends undone, line breaks as spaces."""
+    return re.sub(r"\s+", " ", text.replace("-\n", ""))
+
+
+def squash(text: str) -> str:
+    """Text with all white space and hyphens removed: for finding a phrase whatever the line breaks."""
+    return re.sub(r"[\s\u00ad-]+", "", text)

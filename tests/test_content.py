@@ -83,3 +83,9 @@ def test_no_sentence_of_eight_words_or_more_appears_twice(resolved):
 def test_every_chapter_has_a_summary_paragraph(resolved):
     missing = [ch.id for _, ch in resolved.book.chapters() if prose_words(ch.source.split("\n\n")[0]) < 20]
     assert missing == []
+
+
+def test_volume_one_is_written_in_full(resolved):
+    volume = resolved.book.volumes[0]
+    assert volume.title == "Front Office Mastery"
+    assert [ch.id for ch in volume.chapters if not ch.is_final] == []

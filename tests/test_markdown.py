@@ -57,7 +57,8 @@ def test_callouts_with_title(html):
 
 def test_figure_with_caption_and_alt_text(html):
     match = re.search(r'<figure id="fig-diagram"><img src="file://[^"]+/diagram.png" alt="Two boxes joined by a line" />'
-                      r'<figcaption>The alpha diagram</figcaption></figure>', html)
+                      r'<figcaption><span class="figure-number">Figure 1.1.</span> The alpha diagram</figcaption></figure>',
+                      html)
     assert match
 
 
@@ -104,8 +105,9 @@ def test_epub_documents_are_xhtml_with_pop_up_notes():
 
     edition = api.render_volume(ROOTS / "basic", 1, "epub")
     files = [d.file_name for d in edition.documents]
-    assert files == ["cover.xhtml", "title.xhtml", "01-start.xhtml", "alpha.xhtml", "beta.xhtml", "02-more.xhtml", "gamma.xhtml"]
-    alpha = edition.documents[3].content
+    assert files == ["cover.xhtml", "title-vol-one.xhtml", "nav.xhtml", "vol-one-01-start.xhtml", "alpha.xhtml",
+                     "beta.xhtml", "vol-one-02-more.xhtml", "gamma.xhtml", "index.xhtml"]
+    alpha = edition.documents[4].content
     assert alpha.startswith('<?xml version="1.0" encoding="utf-8"?>')
     assert '<aside class="footnote" id="alpha-fn1" epub:type="footnote" role="doc-footnote">' in alpha
-    assert 'src="images/vol-one-1.png"' in alpha
+    assert 'src="images/1.png"' in alpha

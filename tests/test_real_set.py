@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, run_epubcheck, serious
-from pdfread import chapter_openings, open_pdf, printed_folio, toc_entries
+from pdfread import chapter_openings, open_pdf, page_texts, printed_folio, squash, toc_entries
 from sopress import api
+from sopress.numerals import roman
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +50,35 @@ def test_epubcheck_accepts_every_volume(real_build, resolved):
     build_dir, _ = real_build
     for volume in resolved.book.volumes:
         assert serious(run_epubcheck(build_dir / "epub" / f"{volume.slug}.epub")) == [], volume.slug
+
+
+def test_every_cross_reference_prints_the_real_page_of_its_target(real_build, resolved):
+    """Within a volume and across volumes, the printed page is where the target is in its PDF."""
+    build_dir, _ = real_build
+    readers = {v.number: open_pdf(build_dir / "pdf" / f"{v.slug}.pdf") for v in resolved.book.volumes}
+    texts = {n: [squash(t) for t in page_texts(r)] for n, r in readers.items()}
+
+    def page_of(volume: int, anchor: str) -> int:
+        reader = readers[volume]
+        return reader.get_destination_page_number(reader.named_destinations[anchor])
+
+    checked, missing = 0, []
+    for ref, target in resolved.links.items():
+        volume = next(v for v in resolved.book.volumes if ref.location.path.is_relative_to(v.folder))
+        chapter = next((ch for ch in volume.chapters if ch.path == ref.location.path), None)
+        if chapter is None:
+            continue  # section intros are checked through the chapters they point to
+        start = page_of(volume.number, chapter.id)
+        following = [page_of(volume.number, ch.id) for ch in volume.chapters if page_of(volume.number, ch.id) > start]
+        pages = "".join(texts[volume.number][start : min(following, default=start + 40)])
+        folio = readers[target.volume].page_labels[page_of(target.volume, target.id)]
+        title = f"{target.kind.capitalize()} {target.number}" if target.kind in ("figure", "table") else target.title
+        if target.volume == volume.number:
+            wanted = f"(p. {folio})" if ref.has_text else f"{title}, p. {folio}"
+        else:
+            wanted = f"{title}, Vol. {roman(target.volume)}, p. {folio}"
+        if squash(wanted) not in pages:
+            missing.append(f"{chapter.id} -> {target.id}: {wanted!r}")
+        checked += 1
+    assert missing == []
+    assert checked > 200

@@ -31,17 +31,47 @@ def test_references_bind_to_chapters_headings_and_files(make_project):
     assert resolved.targets["gamma"].number == "3"
 
 
-def test_empty_link_text_takes_the_target_title(make_project):
+def test_empty_link_text_takes_the_target_title_and_page(make_project):
     page = api.render_volume(make_project(), 1)
-    assert '<a class="xref xref-chapter" href="#beta">Beta Procedure</a>' in page
+    assert '<a class="xref xref-chapter" href="#beta">Beta Procedure</a>, p.&#160;<a class="page-ref" href="#beta"></a>' in page
     assert '<a class="xref xref-heading" href="#alpha-table">A table</a>' in page
 
 
-def test_reference_to_another_volume_names_it(make_project):
+def test_figures_and_tables_with_ids_are_numbered_per_chapter(make_project):
+    resolved, _ = api.check(make_project())
+    assert (resolved.targets["fig-diagram"].kind, resolved.targets["fig-diagram"].number) == ("figure", "1.1")
+    assert (resolved.targets["tbl-windows"].kind, resolved.targets["tbl-windows"].number) == ("table", "3.1")
     page = api.render_volume(make_project(), 1)
-    assert '<span class="xref xref-other-volume">Delta Procedure (Vol.&#160;II)</span>' in page
-    page_two = api.render_volume(make_project(), 2)
-    assert "the alpha table (see A table, Vol.&#160;I)" in page_two
+    assert '<figcaption><span class="figure-number">Figure 1.1.</span> The alpha diagram</figcaption>' in page
+    assert '<caption><span class="table-number">Table 3.1.</span> Reboot windows by week part</caption>' in page
+    assert '<a class="xref xref-figure" href="#fig-diagram">Figure 1.1</a>' in page
+    assert '<a class="xref xref-table" href="#tbl-windows">Table 3.1</a>' in page
+
+
+def test_ambiguous_fragment_is_an_error(make_project):
+    root = make_project(edits=beta_with("## Alpha table\n\nSee [this](#alpha-table)."))
+    found = errors(root)
+    assert any("error[ambiguous-target]: '#alpha-table' is both the id of 'A table' (alpha) and a heading of this chapter" in f
+               for f in found)
+
+
+def test_reference_to_an_unlisted_chapter_by_id(make_project):
+    root = make_project(edits={
+        **beta_with("See [](#orphan)."),
+        "content/vol-one/02-more/orphan.md": "---\nid: orphan\ntitle: Orphan\n---\n",
+    })
+    assert f"{BETA}:6:8: error[unlisted-target]: 'orphan' is the id of orphan.md, which no volume includes" in errors(root)
+
+
+def test_reference_to_another_volume_names_it(make_project):
+    root = make_project()
+    page = api.render_volume(root, 1)  # never laid out: no page numbers known yet
+    assert '<span class="xref xref-other-volume">Delta Procedure, Vol.&#160;II, p.&#160;?</span>' in page
+    page_two = api.render_volume(root, 2)
+    assert "the alpha table (see A table, Vol.&#160;I, p.&#160;?)" in page_two
+    epub_two = api.render_volume(root, 2, "epub").documents[4].content
+    assert "Gamma Procedure (Vol.&#160;I, Chapter&#160;3)" in epub_two
+    assert "the alpha table (see A table, Vol.&#160;I, Chapter&#160;1, Alpha Procedure)" in epub_two
 
 
 def test_file_links_as_github_writes_them(make_project):

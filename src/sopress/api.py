@@ -18,17 +18,11 @@ from sopress.diagnostics import Diagnostic, Diagnostics, Location, SopressError
 from sopress.fonts import bundled_fonts, font_dirs
 from sopress.load import load_book
 from sopress.model import Book, ResolvedBook, Volume
+from sopress.pagesetup import Profile
 from sopress.parse import parse_book
 from sopress.progress import SILENT, Progress
-from sopress.render import (
-    EpubEdition,
-    available_themes,
-    book_context,
-    epub_edition,
-    make_environment,
-    theme_dir,
-    volume_html,
-)
+from sopress.epub_edition import EpubEdition, epub_edition
+from sopress.render import PageMap, available_themes, book_context, make_environment, theme_dir, volume_html
 from sopress.resolve import resolve_book
 from sopress.write.atomic import atomic_path
 from sopress.write.epub import write_epub
@@ -42,6 +36,7 @@ FORMATS: tuple[Format, ...] = ("pdf", "epub")
 class BuildResult:
     outputs: list[Path] = field(default_factory=list)
     pdf: dict[int, PdfResult] = field(default_factory=dict)
+    layouts: dict[int, int] = field(default_factory=dict)  # how many times each volume was laid out
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -71,8 +66,15 @@ def build(
     strict: bool = False,
     build_dir: Path | None = None,
     progress: Progress = SILENT,
+    profile: Profile = "screen",
+    omnibus: bool = False,
 ) -> BuildResult:
-    """Build the chosen formats of the chosen volumes (default: everything) into build/."""
+    """Build the chosen formats of the chosen volumes (default: everything) into build/.
+
+    `omnibus` adds one EPUB of the whole set, build/epub/<book id>.epub.
+
+    `profile` is what the PDFs are for: screen (the default), print or archival (docs/pdf.md).
+    """
     root = Path(root).resolve()
     build_dir = Path(build_dir) if build_dir else root / "build"
     progress.step(f"Checking {root / 'content'}")
@@ -86,59 +88,130 @@ def build(
     formats = tuple(dict.fromkeys(formats))
     progress.explain(f"{len(book.volumes)} volumes, {sum(len(v.chapters) for v in book.volumes)} chapters; "
                      f"timestamp {timestamp.isoformat()}")
-
-    jobs_to_run: list[PdfJob] = []
-    cache = LayoutCache(build_dir / ".cache")
+    page_map = read_page_maps(build_dir, book)
     if "pdf" in formats:
-        fonts = bundled_fonts()
-        allowed = tuple(str(p) for p in (root, theme_dir(book.config.theme).resolve(), *font_dirs()))
-        for volume in selected:
-            progress.step(f"Volume {volume.number}: rendering HTML for the PDF")
+        layout = _PdfLayout(resolved, env, context, build_dir, int(timestamp.timestamp()), progress, profile)
+        result.pdf = layout.run(selected, page_map, jobs)
+        result.layouts = layout.layouts
+        result.diagnostics += layout.warnings
+        for number, pdf in sorted(result.pdf.items()):
+            result.outputs.append(Path(pdf.output))
+            _write_page_map(build_dir, resolved.volume(number), pdf)
+    if "epub" in formats:
+        editions = [(f"Volume {v.number}", [v], build_dir / "epub" / f"{v.slug}.epub") for v in selected]
+        if omnibus:
+            editions.append(("The whole set", list(book.volumes), build_dir / "epub" / f"{book.config.id}.epub"))
+        for name, volumes_in_file, output in editions:
+            progress.step(f"{name}: writing the EPUB")
+            edition = epub_edition(resolved, volumes_in_file, env, context, page_map)
+            write_epub(book.config, edition, timestamp, output)
+            result.outputs.append(output)
+            progress.explain(f"wrote {output} ({len(edition.documents)} documents, "
+                             f"{len(edition.page_list)} print page markers)")
+    return result
+
+
+class _PdfLayout:
+    """Lays out volumes until every page number printed from another layout agrees with it.
+
+    Page numbers within a volume come from CSS target-counter() and are right in one pass. Page
+    numbers of other volumes (cross-volume references, the master index) come from the page map of
+    the last layout, so a volume is laid out again while those numbers move, as LaTeX reruns until
+    its .aux file settles. An unchanged volume hits the layout cache and is not laid out at all.
+    """
+
+    MAX_PASSES = 4
+
+    def __init__(self, resolved: ResolvedBook, env, context: dict, build_dir: Path, epoch: int, progress: Progress,
+                 profile: Profile):
+        self.resolved, self.env, self.context, self.profile = resolved, env, context, profile
+        self.build_dir, self.epoch, self.progress = build_dir, epoch, progress
+        self.cache = LayoutCache(build_dir / ".cache")
+        self.fonts = bundled_fonts()
+        book = resolved.book
+        self.allowed = tuple(str(p) for p in (book.root, theme_dir(book.config.theme).resolve(), *font_dirs()))
+        self.warnings: list[Diagnostic] = []
+        self.layouts: dict[int, int] = {}
+
+    def run(self, selected: list[Volume], page_map: PageMap, jobs: int) -> dict[int, PdfResult]:
+        results: dict[int, PdfResult] = {}
+        printed: dict[int, dict[tuple[int, str], str | None]] = {}
+        pending = selected
+        with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for attempt in range(1, self.MAX_PASSES + 1):
+                for number, pdf in self._pass(pending, page_map, printed, pool, attempt).items():
+                    results[number] = pdf
+                    page_map[number] = {anchor: pdf.folio(anchor) for anchor in pdf.anchors}
+                pending = [v for v in selected if self._moved(printed[v.number], page_map)]
+                if not pending:
+                    break
+            else:
+                self._warn(selected[0], f"page numbers were still moving after {self.MAX_PASSES} layouts of "
+                                        f"{', '.join(str(v.number) for v in pending)}")
+        unknown = sorted({volume for p in printed.values() for (volume, _), folio in p.items() if folio is None})
+        for volume in unknown:
+            self._warn(self.resolved.volume(volume), f"page numbers in Vol. {volume} are not known yet and print as "
+                                                     f"'?': build volume {volume} too")
+        return results
+
+    def _pass(self, volumes: list[Volume], page_map: PageMap, printed: dict, pool, attempt: int) -> dict[int, PdfResult]:
+        results, futures = {}, {}
+        for volume in volumes:
+            rendered = volume_html(self.resolved, volume, self.env, self.context, self.fonts, page_map, self.profile)
+            printed[volume.number] = rendered.printed
             job = PdfJob(
                 volume=volume.number,
-                html=volume_html(resolved, volume, env, context, fonts),
-                base_url=str(root) + "/",
-                allowed_roots=allowed,
-                output=str(build_dir / "pdf" / f"{volume.slug}.pdf"),
-                source_date_epoch=int(timestamp.timestamp()),
+                html=rendered.html,
+                base_url=str(self.resolved.book.root) + "/",
+                allowed_roots=self.allowed,
+                output=str(self.build_dir / "pdf" / f"{volume.slug}.pdf"),
+                source_date_epoch=self.epoch,
+                profile=self.profile,
             )
-            cached = cache.lookup(job)
+            cached = self.cache.lookup(job)
             if cached is not None:
-                progress.step(f"Volume {volume.number}: PDF unchanged, not laid out again ({job.output})")
-                result.pdf[volume.number] = cached
-            else:
-                jobs_to_run.append(job)
-
-    errors = Diagnostics()
-    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {}
-        for job in jobs_to_run:
-            progress.step(f"Volume {job.volume}: laying out the PDF")
+                self.progress.step(f"Volume {volume.number}: PDF unchanged, not laid out again")
+                results[volume.number] = cached
+                continue
+            why = "" if attempt == 1 else f" again (pass {attempt}: page numbers in other volumes moved)"
+            self.progress.step(f"Volume {volume.number}: laying out the PDF{why}")
             futures[pool.submit(lay_out, job)] = job
-        if "epub" in formats:
-            for volume in selected:
-                progress.step(f"Volume {volume.number}: writing the EPUB")
-                output = build_dir / "epub" / f"{volume.slug}.epub"
-                write_epub(book.config, epub_edition(resolved, volume, env, context), timestamp, output)
-                result.outputs.append(output)
-                progress.explain(f"wrote {output}")
+        errors = Diagnostics()
         for future in concurrent.futures.as_completed(futures):
             job = futures[future]
             try:
                 pdf = future.result()
             except RefusedResource as exc:
-                volume = resolved.volume(job.volume)
-                errors.error("refused-resource", str(exc), Location(volume.folder / "volume.yaml"))
+                errors.error("refused-resource", str(exc), Location(self.resolved.volume(job.volume).folder / "volume.yaml"))
                 continue
-            cache.store(job, pdf)
-            result.pdf[job.volume] = pdf
-            progress.step(f"Volume {job.volume}: {pdf.pages} pages laid out in {pdf.seconds:.1f} s -> {pdf.output}")
-    if errors.failed():
-        raise SopressError(errors.sorted())
-    for number, pdf in sorted(result.pdf.items()):
-        result.outputs.append(Path(pdf.output))
-        _write_page_map(build_dir, resolved.volume(number), pdf)
-    return result
+            self.cache.store(job, pdf)
+            results[job.volume] = pdf
+            self.layouts[job.volume] = self.layouts.get(job.volume, 0) + 1
+            self.progress.step(f"Volume {job.volume}: {pdf.pages} pages laid out in {pdf.seconds:.1f} s -> {pdf.output}")
+        if errors.failed():
+            raise SopressError(errors.sorted())
+        return results
+
+    @staticmethod
+    def _moved(printed: dict[tuple[int, str], str | None], page_map: PageMap) -> bool:
+        return any(page_map.get(volume, {}).get(anchor) != folio for (volume, anchor), folio in printed.items())
+
+    def _warn(self, volume: Volume, message: str) -> None:
+        diags = Diagnostics()
+        diags.warning("page-numbers", message, Location(volume.folder / "volume.yaml"))
+        self.warnings += diags.items
+
+
+def read_page_maps(build_dir: Path, book: Book) -> PageMap:
+    """The printed folio of every anchor, per volume, as the last layouts left them."""
+    page_map: PageMap = {}
+    for volume in book.volumes:
+        try:
+            record = json.loads((build_dir / "pagemap" / f"{volume.slug}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        page_map[volume.number] = {anchor: place["folio"] for anchor, place in record["anchors"].items()}
+    return page_map
 
 
 def render_volume(root: Path, number: int, format: Format = "pdf") -> str | EpubEdition:
@@ -147,9 +220,10 @@ def render_volume(root: Path, number: int, format: Format = "pdf") -> str | Epub
     volume = select_volumes(resolved.book, [number])[0]
     env = make_environment(resolved.book.root, resolved.book.config.theme)
     context = book_context(resolved, build_timestamp(resolved.book).isoformat())
+    page_map = read_page_maps(resolved.book.root / "build", resolved.book)
     if format == "pdf":
-        return volume_html(resolved, volume, env, context, bundled_fonts())
-    return epub_edition(resolved, volume, env, context)
+        return volume_html(resolved, volume, env, context, bundled_fonts(), page_map).html
+    return epub_edition(resolved, [volume], env, context, page_map)
 
 
 def select_volumes(book: Book, numbers: Iterable[int]) -> list[Volume]:

@@ -14,6 +14,7 @@ import click
 import sopress
 from sopress import api
 from sopress.diagnostics import Diagnostic, SopressError
+from sopress.pagesetup import PROFILES, Profile
 from sopress.progress import Progress
 
 ROOT_OPTION = click.option(
@@ -59,11 +60,15 @@ def main() -> None:
               help="Volumes laid out in parallel, one process each.")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where outputs go. Default: ROOT/build.")
+@click.option("--profile", type=click.Choice(PROFILES), default="screen", show_default=True,
+              help="What the PDFs are for: screen (live links, colour), print (bleed and crop marks, "
+                   "greyscale for the press) or archival (PDF/A-2a, tagged). See docs/pdf.md.")
+@click.option("--omnibus", is_flag=True, help="Also build one EPUB of the whole set: build/epub/<book id>.epub.")
 @STRICT_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
 @click.option("-v", "--verbose", is_flag=True, help="Explain each stage as it runs.")
 def build(root: Path, formats: tuple[str, ...], volumes: tuple[int, ...], jobs: int, build_dir: Path | None,
-          strict: bool, quiet: bool, verbose: bool) -> None:
+          profile: Profile, omnibus: bool, strict: bool, quiet: bool, verbose: bool) -> None:
     """Build the set: build/pdf/<volume>.pdf and build/epub/<volume>.epub.
 
     The sources are checked first; any error stops the build before anything is written, and
@@ -75,12 +80,15 @@ def build(root: Path, formats: tuple[str, ...], volumes: tuple[int, ...], jobs: 
       sopress build                          every volume, PDF and EPUB
       sopress build --format pdf --volume 4  only the PDF of volume 4
       sopress build --jobs 4 -v              four volumes at once, explaining each stage
+      sopress build --profile print          PDFs for the press: bleed, crop marks
+      sopress build --format epub --omnibus  every volume's EPUB and one of the whole set
       sopress build --root ~/books/manual -q a project elsewhere, quietly
     """
     wanted = ("pdf", "epub") if "all" in formats else formats
     progress = Progress(level=-1 if quiet else (1 if verbose else 0))
     try:
-        result = api.build(root, wanted, volumes, jobs=jobs, strict=strict, build_dir=build_dir, progress=progress)
+        result = api.build(root, wanted, volumes, jobs=jobs, strict=strict, build_dir=build_dir, progress=progress,
+                           profile=profile, omnibus=omnibus)
     except SopressError as exc:
         _fail(exc, root)
     except ValueError as exc:

@@ -28,6 +28,32 @@ class Trim:
 
 
 @dataclass(frozen=True)
+class Margins:
+    """Page margins of the printed book; None: derived from the trim size (see sopress.pagesetup)."""
+
+    top: str | None = None
+    bottom: str | None = None
+    inner: str | None = None
+    outer: str | None = None
+
+
+@dataclass(frozen=True)
+class PageConfig:
+    """How the PDF's pages are laid out, beyond their trim size."""
+
+    margins: Margins = Margins()
+    folio: str = "bottom"  # page numbers outside-bottom or outside-top
+    bleed: str = "0.125in"  # added around the trim by `--profile print`
+    crop_marks: bool = True  # drawn by `--profile print`; some print-on-demand services refuse them
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    scope: str = "set"  # "set": every volume ends with the master index of the set; "volume": its own terms only
+    ranges: str = "abbreviated"  # "abbreviated" page ranges (212-14) or "full" (212-214)
+
+
+@dataclass(frozen=True)
 class BookConfig:
     id: str
     title: str
@@ -41,6 +67,9 @@ class BookConfig:
     trim: Trim
     theme: str
     raw_html: bool
+    index: IndexConfig
+    page: PageConfig
+    printing: int  # this printing's number, for the printing line on the copyright page
     volumes: tuple[str, ...]
     volume_locations: tuple[Location, ...]
 
@@ -145,6 +174,16 @@ class _Located:
             return default
         return str(value)
 
+    def length(self, name: str, default: str, what: str) -> str:
+        value = self.text(name, default)
+        if not LENGTH.match(value):
+            self.diags.error(
+                "bad-value", f"{what} must be a length such as 7in, 178mm or 504pt, not '{value}'",
+                self.loc(self.values[name]),
+            )
+            return default
+        return value
+
     def slug(self, name: str, required: bool = False) -> str:
         value = self.text(name, required=required)
         if value and not SLUG.match(value):
@@ -248,7 +287,7 @@ def compose_mapping(text: str, path: Path, line_offset: int, diags: Diagnostics)
 
 BOOK_KEYS = (
     "id", "title", "subtitle", "author", "publisher", "edition", "language", "copyright",
-    "date", "trim", "theme", "raw_html", "volumes",
+    "date", "trim", "theme", "raw_html", "index", "page", "printing", "volumes",
 )
 
 
@@ -261,15 +300,7 @@ def read_book_config(path: Path, diags: Diagnostics) -> BookConfig | None:
     trim_doc = doc.mapping("trim")
     if trim_doc is not None:
         trim_doc.check_keys(("width", "height"), "trim")
-        width, height = trim_doc.text("width", trim.width), trim_doc.text("height", trim.height)
-        for name, value in (("width", width), ("height", height)):
-            if not LENGTH.match(value):
-                diags.error(
-                    "bad-value",
-                    f"trim {name} must be a length such as 7in, 178mm or 504pt, not '{value}'",
-                    trim_doc.loc(trim_doc.values[name]),
-                )
-        trim = Trim(width, height)
+        trim = Trim(trim_doc.length("width", trim.width, "trim width"), trim_doc.length("height", trim.height, "trim height"))
     volume_nodes = doc.items("volumes", required=True)
     volumes = [doc.item_text(node, "volumes") for node in volume_nodes]
     date = doc.date("date", required=True)
@@ -286,10 +317,51 @@ def read_book_config(path: Path, diags: Diagnostics) -> BookConfig | None:
         trim=trim,
         theme=doc.text("theme", "default"),
         raw_html=doc.flag("raw_html", False),
+        index=_read_index_config(doc.mapping("index")),
+        page=_read_page_config(doc.mapping("page")),
+        printing=_read_printing(doc),
         volumes=tuple(v for v in volumes if v),
         volume_locations=tuple(doc.loc(n) for n, v in zip(volume_nodes, volumes) if v),
     )
     return config
+
+
+def _read_index_config(doc: _Located | None) -> IndexConfig:
+    if doc is None:
+        return IndexConfig()
+    doc.check_keys(("scope", "ranges"), "index")
+    return IndexConfig(
+        scope=doc.choice("scope", ("set", "volume"), IndexConfig.scope),
+        ranges=doc.choice("ranges", ("abbreviated", "full"), IndexConfig.ranges),
+    )
+
+
+def _read_page_config(doc: _Located | None) -> PageConfig:
+    if doc is None:
+        return PageConfig()
+    doc.check_keys(("margins", "folio", "bleed", "crop_marks"), "page")
+    margins = Margins()
+    margins_doc = doc.mapping("margins")
+    if margins_doc is not None:
+        sides = ("top", "bottom", "inner", "outer")
+        margins_doc.check_keys(sides, "page margins")
+        margins = Margins(**{side: margins_doc.length(side, "", f"the {side} margin") or None
+                             for side in sides if side in margins_doc.values})
+    return PageConfig(
+        margins=margins,
+        folio=doc.choice("folio", ("bottom", "top"), PageConfig.folio),
+        bleed=doc.length("bleed", PageConfig.bleed, "bleed"),
+        crop_marks=doc.flag("crop_marks", PageConfig.crop_marks),
+    )
+
+
+def _read_printing(doc: _Located) -> int:
+    printing = doc.integer("printing") if "printing" in doc.values else 1
+    if printing < 1:
+        doc.diags.error("bad-value", "'printing' must be 1 or more: the number of this printing",
+                        doc.loc(doc.values["printing"]))
+        return 1
+    return printing
 
 
 def read_volume_manifest(path: Path, diags: Diagnostics) -> VolumeManifest | None:

@@ -48,6 +48,10 @@ class Diagnostics:
     def warning(self, code: str, message: str, location: Location) -> None:
         self.items.append(Diagnostic("warning", code, message, location))
 
+    def about(self, location: Location) -> bool:
+        """Whether something was already reported at this place (to avoid a second, vaguer message)."""
+        return any(d.location == location for d in self.items)
+
     def extend(self, other: Iterable[Diagnostic]) -> None:
         self.items.extend(other)
 

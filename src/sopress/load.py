@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from sopress.config import (
-    BookConfig,
     SectionManifest,
     read_book_config,
     read_front_matter,
@@ -31,8 +30,8 @@ def load_book(root: Path, diags: Diagnostics) -> Book | None:
         if volume is not None:
             volumes.append(volume)
     _check_volume_numbers(volumes, diags)
-    _warn_unlisted_files(root, config, volumes, diags)
-    return Book(config=config, root=root, volumes=tuple(volumes))
+    unlisted = _unlisted_chapters(volumes, diags)
+    return Book(config=config, root=root, volumes=tuple(volumes), unlisted=unlisted)
 
 
 def _load_volume(root: Path, folder_name: str, location: Location, diags: Diagnostics) -> Volume | None:
@@ -117,10 +116,14 @@ def _check_volume_numbers(volumes: list[Volume], diags: Diagnostics) -> None:
         seen[volume.number] = volume
 
 
-def _warn_unlisted_files(root: Path, config: BookConfig, volumes: list[Volume], diags: Diagnostics) -> None:
-    """A Markdown file in a section folder that no manifest lists is probably forgotten."""
+def _unlisted_chapters(volumes: list[Volume], diags: Diagnostics) -> dict[str, Path]:
+    """A Markdown file in a section folder that no manifest lists is probably forgotten.
+
+    Returns the ids such files declare, so that references to them can say why they fail.
+    """
     listed = {ch.path for v in volumes for ch in v.chapters}
     listed |= {s.intro_path for v in volumes for s in v.sections if s.intro_path}
+    unlisted: dict[str, Path] = {}
     for volume in volumes:
         for section in volume.sections:
             if not section.folder.is_dir():
@@ -132,6 +135,10 @@ def _warn_unlisted_files(root: Path, config: BookConfig, volumes: list[Volume], 
                         f"'{path.name}' is not listed in {volume.slug}/volume.yaml and will not be published",
                         Location(path),
                     )
+                    chapter = load_chapter(path, Diagnostics())
+                    if chapter is not None:
+                        unlisted[chapter.id] = path
+    return unlisted
 
 
 def _inside(path: Path, parent: Path) -> bool:

@@ -40,6 +40,7 @@ class IndexEntry:
     see_also: str | None
     anchor: str  # id of the place the entry points to
     location: Location
+    from_text: bool = False  # `[words]{.index}`: the running text's own words, in whatever case
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,16 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Caption:
+    """A figure or table with an id: numbered per chapter and referable by that number."""
+
+    kind: Literal["figure", "table"]
+    id: str
+    text: str
+    location: Location
+
+
+@dataclass(frozen=True)
 class Document:
     """Parsed Markdown: the token stream plus what later stages need to know about it."""
 
@@ -67,6 +78,7 @@ class Document:
     index_entries: tuple[IndexEntry, ...] = ()
     checklists: tuple[Checklist, ...] = ()
     images: tuple[Image, ...] = ()
+    captions: tuple[Caption, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,7 @@ class Book:
     config: BookConfig
     root: Path  # the project folder (holds content/ and optionally templates/)
     volumes: tuple[Volume, ...]
+    unlisted: dict[str, Path] = field(default_factory=dict)  # ids of chapter files no volume includes
 
     @property
     def content(self) -> Path:
@@ -137,7 +150,7 @@ class Book:
         return [(v, ch) for v in self.volumes for ch in v.chapters]
 
 
-TargetKind = Literal["chapter", "heading", "figure", "section"]
+TargetKind = Literal["chapter", "heading", "figure", "table"]
 
 
 @dataclass(frozen=True)
@@ -153,12 +166,37 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Locator:
+    """A place in the set an index term points to; its page comes from the page map."""
+
+    volume: int
+    anchor: str
+    chapter_id: str
+
+
+@dataclass(frozen=True)
+class Subentry:
+    term: str
+    locators: tuple[Locator, ...]
+
+
+@dataclass(frozen=True)
+class Headword:
+    term: str
+    locators: tuple[Locator, ...]
+    subentries: tuple[Subentry, ...]
+    see: tuple[str, ...]
+    see_also: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ResolvedBook:
     """The whole set after resolve: every id known, every reference bound to its target."""
 
     book: Book
     targets: dict[str, Target]
     links: dict[Reference, Target] = field(default_factory=dict)
+    index: tuple[Headword, ...] = ()
 
     def volume(self, number: int) -> Volume:
         return next(v for v in self.book.volumes if v.number == number)

@@ -10,7 +10,7 @@ import dataclasses
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -22,7 +22,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from sopress.diagnostics import Diagnostics, Location
-from sopress.model import Book, Chapter, Checklist, Document, Heading, Image, IndexEntry, Reference
+from sopress.model import Book, Caption, Chapter, Checklist, Document, Heading, Image, IndexEntry, Reference
 
 CALLOUT_KINDS = ("note", "tip", "warning", "policy")
 EXPLICIT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
@@ -46,6 +46,7 @@ def make_markdown() -> MarkdownIt:
         md.use(container_plugin, name=kind)
     md.core.ruler.after("inline", "heading_trailing_attrs", _heading_trailing_attrs)
     md.core.ruler.push("task_checkboxes", _task_checkboxes)
+    md.core.ruler.push("table_captions", _table_captions)
     return md
 
 
@@ -78,6 +79,36 @@ def _task_checkboxes(state: StateCore) -> None:
                 box = Token("task_checkbox", "input", 0)
                 box.meta = {"checked": 'checked="checked"' in child.content}
                 token.children[i] = box
+
+
+def _table_captions(state: StateCore) -> None:
+    """Pandoc's `Table: caption {#tbl-id}` paragraph right after a table becomes its caption."""
+    tokens = state.tokens
+    i = 0
+    while i < len(tokens) - 3:
+        if tokens[i].type == "table_close" and tokens[i + 1].type == "paragraph_open":
+            inline = tokens[i + 2]
+            if inline.content.startswith(("Table:", ": ")):
+                opening = next(t for t in reversed(tokens[:i]) if t.type == "table_open")
+                _take_caption(opening, inline)
+                del tokens[i + 1 : i + 4]
+        i += 1
+
+
+def _take_caption(table: Token, inline: Token) -> None:
+    children = list(inline.children or [])
+    if children and children[0].type == "text":
+        first = children[0]
+        first.content = first.content.split(":", 1)[1].lstrip()
+    last = children[-1] if children else None
+    if last is not None and last.type == "text":
+        match = TRAILING_ATTRS.search(last.content)
+        if match:
+            last.content = last.content[: match.start()]
+            for attr in match.group(1).split():
+                if attr.startswith("#"):
+                    table.attrSet("id", attr[1:])
+    table.meta["caption"] = children
 
 
 def slugify(text: str) -> str:
@@ -131,6 +162,7 @@ class _DocumentParser:
         self.index_entries: list[IndexEntry] = []
         self.checklists: list[Checklist] = []
         self.images: list[Image] = []
+        self.captions: list[Caption] = []
         self.slugs: set[str] = set()
 
     def parse(self, source: str) -> Document:
@@ -138,15 +170,23 @@ class _DocumentParser:
         env: dict[str, Any] = {"docId": self.doc_id}
         tokens = self.md.parse(source, env)
         block_line = 0
+        paragraphs = 0
         for i, token in enumerate(tokens):
             if token.map:
                 block_line = token.map[0]
+            if token.type == "paragraph_open" and not token.hidden:
+                # Every visible paragraph is an anchor, so the page map knows where print pages
+                # start to within a paragraph (for the EPUB's page-list).
+                paragraphs += 1
+                token.attrSet("id", f"{self.doc_id}-p{paragraphs}")
             if token.type == "heading_open":
                 self._heading(token, tokens[i + 1], block_line)
             elif token.type == "bullet_list_open" and "contains-task-list" in str(token.attrGet("class")):
                 self._checklist(tokens, i, block_line)
             elif token.type == "html_block":
                 self._raw_html(token, block_line)
+            elif token.type == "table_open" and token.attrGet("id"):
+                self._caption("table", token, token.meta.get("caption", []), block_line)
             elif token.type == "inline":
                 self._inline(token.children or [], block_line)
         return Document(
@@ -157,6 +197,7 @@ class _DocumentParser:
             index_entries=tuple(self.index_entries),
             checklists=tuple(self.checklists),
             images=tuple(self.images),
+            captions=tuple(self.captions),
         )
 
     def loc(self, block_line: int, needle: str = "") -> Location:
@@ -194,6 +235,14 @@ class _DocumentParser:
         heading_id = str(explicit) if explicit else f"{self.doc_id}--{slug}"
         token.attrSet("id", heading_id)
         self.headings.append(Heading(level, text.strip(), heading_id, slug, location))
+
+    def _caption(self, kind: Literal["figure", "table"], token: Token, children: list[Token], block_line: int) -> None:
+        identifier = str(token.attrGet("id"))
+        location = self.loc(block_line, "{#" + identifier)
+        if not EXPLICIT_ID.match(identifier):
+            self.diags.error("bad-id", f"{kind} id '{identifier}' must start with a letter and hold no spaces", location)
+        text = "".join(c.content for c in children if c.type in ("text", "code_inline")).strip()
+        self.captions.append(Caption(kind, identifier, text, location))
 
     def _checklist(self, tokens: list[Token], start: int, block_line: int) -> None:
         items, depth = [], 0
@@ -276,6 +325,9 @@ class _DocumentParser:
         image = Image(src, path, alt, location)
         token.meta["image"] = image
         self.images.append(image)
+        if token.attrGet("id"):
+            caption = Token("text", "", 0, content=str(token.attrGet("title") or alt))
+            self._caption("figure", token, [caption], block_line)
 
     def _index_span(self, children: list[Token], i: int, block_line: int) -> None:
         token = children[i]
@@ -290,4 +342,5 @@ class _DocumentParser:
         anchor = f"idx-{self.doc_id}-{len(self.index_entries) + 1}"
         token.attrSet("id", anchor)
         main, sub = _split_term(str(term) if term is not None else words)
-        self.index_entries.append(IndexEntry(main, sub, None, None, anchor, self.loc(block_line, words)))
+        location = self.loc(block_line, words)
+        self.index_entries.append(IndexEntry(main, sub, None, None, anchor, location, from_text=term is None))

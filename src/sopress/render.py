@@ -8,7 +8,7 @@ stream by `MarkdownRenderer`, whose few pieces of markup of its own come from th
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
 
@@ -24,12 +24,15 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 import sopress
+from sopress.index_view import index_view
 from sopress.model import Document, ResolvedBook, Target, Volume
+from sopress.numerals import roman
+from sopress.pagesetup import Profile, page_setup
 from sopress.parse import CALLOUT_KINDS
+from sopress.qr import qr_code, short_url
 
 OutputFormat = Literal["pdf", "epub"]
-ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-         (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+PageMap = dict[int, dict[str, str]]  # volume -> anchor -> printed folio, from the last layout
 
 
 def theme_dir(name: str) -> Path:
@@ -39,14 +42,6 @@ def theme_dir(name: str) -> Path:
 def available_themes() -> list[str]:
     root = Path(sopress.__file__).parent / "themes"
     return sorted(p.name for p in root.iterdir() if p.is_dir())
-
-
-def roman(number: int) -> str:
-    out = []
-    for value, letters in ROMAN:
-        count, number = divmod(number, value)
-        out.append(letters * count)
-    return "".join(out)
 
 
 def make_environment(root: Path, theme: str) -> jinja2.Environment:
@@ -97,6 +92,30 @@ def sanitize(html: str) -> str:
     )
 
 
+@dataclass
+class PageBreaks:
+    """Where print pages start, met in reading order while an EPUB is rendered (its page-list).
+
+    A page that starts inside a paragraph is marked before that paragraph; pages with no paragraph
+    of their own (blank versos) are marked at the next one, so every body page is in the list.
+    """
+
+    folios: dict[str, str]  # anchor -> printed folio, in this volume
+    prefix: str = ""  # "II:" in the omnibus, where four volumes share one page-list
+    document: str = ""  # the file being rendered
+    last: int = 0
+    marks: list[tuple[str, str, str]] = field(default_factory=list)  # (label, marker id, file)
+
+    def before(self, anchor: str) -> list[tuple[str, str]]:
+        folio = self.folios.get(anchor, "")
+        if not folio.isdigit() or int(folio) <= self.last:
+            return []
+        new = [(f"{self.prefix}{n}", f"page-{self.prefix.rstrip(':')}{n}") for n in range(self.last + 1, int(folio) + 1)]
+        self.last = int(folio)
+        self.marks += [(label, mark_id, self.document) for label, mark_id in new]
+        return new
+
+
 @dataclass(frozen=True)
 class Output:
     """Where rendered documents will live, so links and images can be written for that place."""
@@ -106,13 +125,32 @@ class Output:
     resolved: ResolvedBook
     document_of: Callable[[str], str]  # chapter id -> file that holds it ('' when one document)
     image_href: Callable[[Path], str]
+    page_map: PageMap = field(default_factory=dict)
+    printed: dict[tuple[int, str], str | None] = field(default_factory=dict)
+    linked_volumes: frozenset[int] = frozenset()  # volumes in the same file; default: this one
+    page_breaks: PageBreaks | None = None  # EPUB only: print page starts, for pagebreak markers
+
+    def links_to(self, volume: int) -> bool:
+        return volume in (self.linked_volumes or {self.volume.number})
 
     def href(self, target: Target) -> str | None:
-        """A live link within this volume; None for another volume (a print reader turns pages)."""
-        if target.volume != self.volume.number:
+        """A live link within this file; None for another volume (a print reader turns pages)."""
+        if not self.links_to(target.volume):
             return None
         document = self.document_of(target.chapter_id) if target.chapter_id else ""
         return f"{document}#{target.id}"
+
+    def folio(self, volume: int, anchor: str) -> str | None:
+        """The printed page of an anchor as the last layout left it; remembered, to check after layout."""
+        folio = self.page_map.get(volume, {}).get(anchor)
+        self.printed[(volume, anchor)] = folio
+        return folio
+
+    def label(self, target: Target) -> str:
+        """How a reference names its target: the title, or 'Figure 12.3' for figures and tables."""
+        if target.kind in ("figure", "table"):
+            return f"{target.kind.capitalize()} {target.number}"
+        return target.title
 
 
 class MarkdownRenderer(RendererHTML):
@@ -130,6 +168,22 @@ class MarkdownRenderer(RendererHTML):
                                "highlight": highlight_code, "html": True, "typographer": True,
                                "linkify": False, "quotes": "\u201c\u201d\u2018\u2019", "maxNesting": 100})
         return Markup(self.render(doc.tokens, options, dict(doc.env)))
+
+    def render(self, tokens: Sequence[Token], options: OptionsDict, env: dict) -> str:
+        """markdown-it's loop, plus the EPUB's print-page markers before paragraphs and headings."""
+        breaks = self.output.page_breaks
+        out: list[str] = []
+        for i, token in enumerate(tokens):
+            if breaks is not None and token.type in ("paragraph_open", "heading_open") and token.attrGet("id"):
+                for label, mark in breaks.before(str(token.attrGet("id"))):
+                    out.append(str(self.macros.pagebreak(label=label, id=mark)))
+            if token.type == "inline":
+                out.append(self.renderInline(token.children or [], options, env))
+            elif token.type in self.rules:
+                out.append(self.rules[token.type](tokens, i, options, env))
+            else:
+                out.append(self.renderToken(tokens, i, options, env))
+        return "".join(out)
 
     def renderInline(self, tokens: Sequence[Token], options: OptionsDict, env: dict) -> str:
         out, i = [], 0
@@ -154,10 +208,13 @@ class MarkdownRenderer(RendererHTML):
         text = Markup(self.renderInline(inner, options, env)) if token.meta["ref"].has_text else None
         if target is None:
             return text or ""
-        volume = self.output.resolved.volume(target.volume)
+        output = self.output
+        same_volume = output.links_to(target.volume)
         return str(self.macros.xref(
-            text=text, target=target, href=self.output.href(target), volume=volume,
-            same_volume=target.volume == self.output.volume.number, format=self.output.format,
+            text=text, label=output.label(target), target=target, href=output.href(target),
+            volume=output.resolved.volume(target.volume), same_volume=same_volume,
+            chapter=output.resolved.targets[target.chapter_id], format=output.format,
+            page=None if same_volume or output.format != "pdf" else output.folio(target.volume, target.id),
         ))
 
     def paragraph_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
@@ -186,7 +243,21 @@ class MarkdownRenderer(RendererHTML):
         src = self.output.image_href(image.path)
         title = str(token.attrGet("title") or "")
         alone = idx == 0 and len(tokens) == 1
-        return str(self.macros.image(src=src, alt=image.alt, caption=title, id=token.attrGet("id"), figure=alone))
+        identifier = token.attrGet("id")
+        number = self.output.resolved.targets[identifier].number if identifier in self.output.resolved.targets else ""
+        return str(self.macros.image(src=src, alt=image.alt, caption=title, id=identifier, figure=alone, number=number))
+
+    def table_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        token = tokens[idx]
+        caption = token.meta.get("caption")
+        if caption is None:
+            return self.renderToken(tokens, idx, options, env)
+        identifier = token.attrGet("id")
+        target = self.output.resolved.targets.get(str(identifier)) if identifier else None
+        return str(self.macros.table_open(
+            id=identifier, number=target.number if target else "",
+            caption=Markup(self.renderInline(caption, options, env)),
+        ))
 
     def task_checkbox(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         return str(self.macros.checkbox(checked=tokens[idx].meta["checked"], format=self.output.format))
@@ -265,81 +336,22 @@ class VolumeRenderer:
 
 
 @dataclass(frozen=True)
-class NavEntry:
-    title: str
-    href: str
-    children: tuple[NavEntry, ...] = ()
+class PrintVolume:
+    """A volume's HTML for the PDF, and the other pages' numbers it printed (from the last layout)."""
 
-
-@dataclass(frozen=True)
-class EpubDocument:
-    file_name: str
-    title: str
-    content: str
-
-
-@dataclass(frozen=True)
-class EpubEdition:
-    """One volume's XHTML documents in reading order, its table of contents and its images."""
-
-    volume: Volume
-    documents: tuple[EpubDocument, ...]  # cover page first
-    cover_svg: str
-    nav: tuple[NavEntry, ...]
-    images: dict[Path, str]  # source file -> name inside the EPUB
-    stylesheet: str
+    html: str
+    printed: dict[tuple[int, str], str | None]
 
 
 def volume_html(resolved: ResolvedBook, volume: Volume, env: jinja2.Environment,
-                context: dict[str, Any], fonts: list[Any]) -> str:
-    """The whole volume as one HTML document, for the PDF."""
-    output = Output("pdf", volume, resolved, document_of=lambda _id: "", image_href=lambda p: p.as_uri())
+                context: dict[str, Any], fonts: list[Any], page_map: PageMap,
+                profile: Profile = "screen") -> PrintVolume:
+    """The whole volume as one HTML document, for the PDF, laid out for the given output profile."""
+    output = Output("pdf", volume, resolved, document_of=lambda _id: "", image_href=lambda p: p.as_uri(),
+                    page_map=page_map)
     renderer = VolumeRenderer(env, output, context)
     keywords = [section.title for section in volume.sections]
-    return renderer.page("print/volume.html", fonts=fonts, keywords=keywords, href=lambda i: f"#{i}")
-
-
-def epub_edition(resolved: ResolvedBook, volume: Volume, env: jinja2.Environment,
-                 context: dict[str, Any]) -> EpubEdition:
-    """One XHTML document per section opener and per chapter, as EPUB reading systems expect."""
-    files = {"title-page": "title.xhtml"}
-    for section in volume.sections:
-        files[section.id] = f"{section.folder.name}.xhtml"
-        files.update({ch.id: f"{ch.id}.xhtml" for ch in section.chapters})
-    images = {img.path: f"images/{volume.slug}-{index}{img.path.suffix.lower()}"
-              for index, img in enumerate(_images(volume), 1)}
-    output = Output("epub", volume, resolved, document_of=lambda i: files.get(i, ""), image_href=images.__getitem__)
-    renderer = VolumeRenderer(env, output, context)
-
-    def page(file_id: str, title: str, fragment: str, **values: Any) -> EpubDocument:
-        content = renderer.page("epub/page.xhtml", title=title, fragment=fragment, **values)
-        return EpubDocument(files[file_id], title, content)
-
-    cover = EpubDocument("cover.xhtml", "Cover", renderer.page("epub/cover.xhtml"))
-    documents = [cover, page("title-page", volume.title, "frontmatter.html")]
-    nav = []
-    for number, section in enumerate(volume.sections, 1):
-        documents.append(page(section.id, section.title, "section.html", section=section, section_number=number))
-        chapters = []
-        for chapter in section.chapters:
-            documents.append(page(chapter.id, chapter.title, "chapter.html", chapter=chapter))
-            headings = tuple(
-                NavEntry(h.text, f"{files[chapter.id]}#{h.id}")
-                for h in (chapter.doc.headings if chapter.doc else ()) if h.level == 2
-            )
-            chapters.append(NavEntry(f"{resolved.targets[chapter.id].number}. {chapter.title}", files[chapter.id], headings))
-        nav.append(NavEntry(section.title, files[section.id], tuple(chapters)))
-    stylesheet = env.get_template("epub/epub.css").render(**context, volume=volume)
-    cover_svg = env.get_template("epub/cover.svg").render(**context, volume=volume)
-    return EpubEdition(volume, tuple(documents), cover_svg, tuple(nav), images, stylesheet)
-
-
-def _images(volume: Volume) -> list[Any]:
-    seen: dict[Path, Any] = {}
-    for section in volume.sections:
-        docs = [section.intro] + [ch.doc for ch in section.chapters]
-        for doc in docs:
-            for image in doc.images if doc else ():
-                if image.path is not None:
-                    seen.setdefault(image.path, image)
-    return list(seen.values())
+    index = index_view(resolved.index, output, resolved.book.config.index)
+    html = renderer.page("print/volume.html", fonts=fonts, keywords=keywords, href=lambda i: f"#{i}", index=index,
+                         page_setup=page_setup(resolved.book.config, profile), qr_code=qr_code, short_url=short_url)
+    return PrintVolume(html, dict(output.printed))

@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from sopress.diagnostics import Diagnostics, Location, suggest
-from sopress.model import Book, Chapter, Document, ResolvedBook, Target
+from sopress.index import build_index
+from sopress.model import Book, Chapter, Document, Reference, ResolvedBook, Target
 
 
 def resolve_book(book: Book, diags: Diagnostics) -> ResolvedBook:
-    registry = _Registry(diags)
+    registry = _Registry(diags, book.unlisted)
     for volume in book.volumes:
         for number, chapter in enumerate(volume.chapters, 1):
             registry.add_chapter(volume.number, number, chapter)
-    resolved = ResolvedBook(book=book, targets=registry.targets)
+    resolved = ResolvedBook(book=book, targets=registry.targets, index=build_index(book, diags))
     for volume in book.volumes:
         for section in volume.sections:
             if section.intro is not None:
@@ -25,8 +26,9 @@ def resolve_book(book: Book, diags: Diagnostics) -> ResolvedBook:
 
 
 class _Registry:
-    def __init__(self, diags: Diagnostics):
+    def __init__(self, diags: Diagnostics, unlisted: dict[str, Path]):
         self.diags = diags
+        self.unlisted = unlisted  # chapter id -> file of chapters that no volume includes
         self.targets: dict[str, Target] = {}
         self.defined_at: dict[str, Location] = {}
         self.chapter_files: dict[Path, str] = {}
@@ -50,30 +52,53 @@ class _Registry:
             chapter.front.id_location,
         )
         self.chapter_files[chapter.path.resolve()] = chapter.id
-        for heading in chapter.doc.headings if chapter.doc else ():
+        if chapter.doc is None:
+            return
+        for heading in chapter.doc.headings:
             self._define(Target(heading.id, "heading", heading.text, volume, chapter.id), heading.location)
             self.slugs[(chapter.id, heading.slug)] = heading.id
+        counters = {"figure": 0, "table": 0}
+        for caption in chapter.doc.captions:
+            counters[caption.kind] += 1
+            label = f"{number}.{counters[caption.kind]}"
+            self._define(Target(caption.id, caption.kind, caption.text, volume, chapter.id, label), caption.location)
 
     def bind(self, doc: Document, chapter: Chapter | None, links: dict) -> None:
         for ref in doc.references:
-            target = self._lookup_file(ref) if ref.file is not None else self._lookup_id(ref.fragment, chapter)
+            target = self._lookup_file(ref) if ref.file is not None else self._lookup_id(ref, chapter)
             if target is not None:
                 links[ref] = target
-            elif ref.file is None:
+            elif ref.file is None and not self.diags.about(ref.location):
                 self.diags.error(
                     "unknown-target",
                     f"no chapter or heading has the id '{ref.fragment}'{suggest(ref.fragment, self.targets)}",
                     ref.location,
                 )
 
-    def _lookup_id(self, fragment: str, chapter: Chapter | None) -> Target | None:
-        if fragment in self.targets:
-            return self.targets[fragment]
-        if chapter is not None and (chapter.id, fragment) in self.slugs:
-            return self.targets[self.slugs[(chapter.id, fragment)]]
-        return None
+    def _lookup_id(self, ref: Reference, chapter: Chapter | None) -> Target | None:
+        """A set-wide id, or the slug of a heading in the same chapter (as GitHub links within a file)."""
+        fragment = ref.fragment
+        local = self.slugs.get((chapter.id, fragment)) if chapter is not None else None
+        target = self.targets.get(fragment)
+        if target is not None and local is not None and local != target.id:
+            self.diags.error(
+                "ambiguous-target",
+                f"'#{fragment}' is both the id of '{target.title}' ({target.chapter_id}) and a heading of this "
+                f"chapter; write '#{target.id}' or '#{local}'",
+                ref.location,
+            )
+            return None
+        if target is None and local is not None:
+            return self.targets[local]
+        if target is None and fragment in self.unlisted:
+            self.diags.error(
+                "unlisted-target",
+                f"'{fragment}' is the id of {self.unlisted[fragment].name}, which no volume includes",
+                ref.location,
+            )
+        return target
 
-    def _lookup_file(self, ref) -> Target | None:
+    def _lookup_file(self, ref: Reference) -> Target | None:
         chapter_id = self.chapter_files.get(ref.file)
         if chapter_id is None:
             if ref.file.is_file():

@@ -1,8 +1,11 @@
 """EPUB writer: EbookLib assembles the container around XHTML that sopress rendered itself.
 
 Overrides of EbookLib's defaults, each for a reason found with EPUBCheck (../shared/notes/epub.md):
-- documents go in as raw `EpubItem`s, because `EpubHtml` discards our <head> and re-parses the body;
+- every document, the navigation document included, goes in as a raw `EpubItem`, because
+  `EpubHtml` discards our <head> and EbookLib's own nav has no page-list; EbookLib still writes
+  the EPUB 2 NCX from `book.toc`;
 - `epub3_pages` is off, because its automatic page-list lists every element with an id;
+- item ids are prefixed (`doc-`, `img-`), because file names may start with a digit;
 - the zip is rewritten with fixed entry times and order, because EbookLib stamps the current time.
 """
 
@@ -18,23 +21,62 @@ from pathlib import Path
 from ebooklib import epub
 
 from sopress.config import BookConfig
-from sopress.render import EpubEdition, NavEntry, roman
+from sopress.epub_edition import EpubEdition, NavEntry
+from sopress.numerals import roman
 from sopress.write.atomic import atomic_path
+
+CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 
 
 def edition_identifier(config: BookConfig, edition: EpubEdition) -> str:
     """The ebook ISBN when there is one, else a UUID that stays the same from build to build."""
-    isbn = edition.volume.isbn.ebook
+    isbn = None if edition.omnibus else edition.volumes[0].isbn.ebook
     if isbn:
         return f"urn:isbn:{isbn.replace('-', '')}"
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'sopress:{config.id}:volume-{edition.volume.number}')}"
+    part = "omnibus" if edition.omnibus else f"volume-{edition.volumes[0].number}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'sopress:{config.id}:{part}')}"
 
 
 def write_epub(config: BookConfig, edition: EpubEdition, timestamp: dt.datetime, output: Path) -> None:
-    volume = edition.volume
     book = epub.EpubBook()
     book.set_identifier(edition_identifier(config, edition))
-    book.set_title(f"{config.title}, Volume {roman(volume.number)}: {volume.title}")
+    _metadata(book, config, edition)
+    book.add_item(epub.EpubItem(uid="style", file_name="style/epub.css", media_type="text/css",
+                                content=edition.stylesheet.encode("utf-8")))
+    book.set_cover("images/cover.svg", edition.cover_svg.encode("utf-8"), create_page=False)
+    book.get_item_with_id("cover-img").media_type = "image/svg+xml"
+    for source, name in edition.images.items():
+        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        book.add_item(epub.EpubItem(uid=f"img-{Path(name).stem}", file_name=name, media_type=media_type,
+                                    content=source.read_bytes()))
+    spine = []
+    for document in edition.documents:
+        item = epub.EpubItem(uid=f"doc-{Path(document.file_name).stem}", file_name=document.file_name,
+                             media_type="application/xhtml+xml", content=document.content.encode("utf-8"))
+        if document.file_name == edition.nav_file:
+            item.properties = ["nav"]
+        book.add_item(item)
+        spine.append(item)
+    book.toc = [_toc_entry(entry) for entry in edition.toc]
+    book.add_item(epub.EpubNcx())
+    book.spine = spine
+
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, book, {"epub3_pages": False, "mtime": timestamp})
+    with atomic_path(output) as temp:
+        temp.write_bytes(_reproducible_zip(buffer.getvalue(), timestamp))
+
+
+def _metadata(book: epub.EpubBook, config: BookConfig, edition: EpubEdition) -> None:
+    volume = edition.volumes[0]
+    if edition.omnibus:
+        title, subtitle = config.title, f"The complete set, Volumes I\u2013{roman(len(edition.volumes))}"
+    else:
+        title, subtitle = f"{config.title}, Volume {roman(volume.number)}: {volume.title}", volume.subtitle
+    book.set_title(title)
+    if subtitle:
+        book.add_metadata("DC", "title", subtitle, {"id": "subtitle"})
+        book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
     book.set_language(config.language)
     book.add_author(config.author, uid="creator")
     if config.publisher:
@@ -42,32 +84,42 @@ def write_epub(config: BookConfig, edition: EpubEdition, timestamp: dt.datetime,
     if config.copyright:
         book.add_metadata("DC", "rights", config.copyright)
     book.add_metadata("DC", "date", config.date.isoformat())
-    book.add_metadata("DC", "description", volume.subtitle or config.subtitle or volume.title)
+    book.add_metadata("DC", "description", (config.subtitle if edition.omnibus else volume.subtitle)
+                      or config.subtitle or title)
+    book.add_metadata(None, "meta", config.title, {"property": "belongs-to-collection", "id": "series"})
+    book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
+    if not edition.omnibus:
+        book.add_metadata(None, "meta", str(volume.number), {"refines": "#series", "property": "group-position"})
+        book.add_metadata(None, "meta", "", {"name": "calibre:series", "content": config.title})
+        book.add_metadata(None, "meta", "", {"name": "calibre:series_index", "content": str(volume.number)})
+    _accessibility(book, edition)
 
-    book.add_item(epub.EpubItem(uid="style", file_name="style/epub.css", media_type="text/css",
-                                content=edition.stylesheet.encode("utf-8")))
-    for source, name in edition.images.items():
-        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        book.add_item(epub.EpubItem(uid=f"img-{Path(name).stem}", file_name=name, media_type=media_type,
-                                    content=source.read_bytes()))
-    book.set_cover("images/cover.svg", edition.cover_svg.encode("utf-8"), create_page=False)
-    book.get_item_with_id("cover-img").media_type = "image/svg+xml"
-    items = []
-    for document in edition.documents:
-        item = epub.EpubItem(uid=f"doc-{Path(document.file_name).stem}", file_name=document.file_name,
-                             media_type="application/xhtml+xml", content=document.content.encode("utf-8"))
-        book.add_item(item)
-        items.append(item)
-    book.toc = [_toc_entry(entry) for entry in edition.nav]
-    book.add_item(epub.EpubNcx())
-    book.add_item(epub.EpubNav())
-    cover_page, title_page, *body = items
-    book.spine = [cover_page, title_page, "nav", *body]
 
-    buffer = io.BytesIO()
-    epub.write_epub(buffer, book, {"epub3_pages": False, "mtime": timestamp})
-    with atomic_path(output) as temp:
-        temp.write_bytes(_reproducible_zip(buffer.getvalue(), timestamp))
+def _accessibility(book: epub.EpubBook, edition: EpubEdition) -> None:
+    """schema.org accessibility metadata, claiming only what the edition has."""
+    features = ["structuralNavigation", "tableOfContents", "readingOrder"]
+    if edition.images:
+        features.append("alternativeText")  # `check` refuses images without alt text
+    if any(d.file_name == "index.xhtml" for d in edition.documents):
+        features.append("index")
+    if edition.page_list:
+        features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
+    modes = ["textual"] + (["visual"] if edition.images else [])
+    for mode in modes:
+        book.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
+    book.add_metadata(None, "meta", "textual", {"property": "schema:accessModeSufficient"})
+    for feature in features:
+        book.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
+    book.add_metadata(None, "meta", "none", {"property": "schema:accessibilityHazard"})
+    summary = ("Reflowable text with headings, a navigable table of contents and an index; every image "
+               "has a text alternative; footnotes are linked both ways.")
+    if edition.page_list:
+        summary += " Page markers give the page numbers of the print edition."
+        isbn = edition.volumes[0].isbn.print if not edition.omnibus else None
+        book.add_metadata(None, "meta", f"urn:isbn:{isbn.replace('-', '')}" if isbn else "the print edition",
+                          {"property": "pageBreakSource"})
+    book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
+    book.add_metadata(None, "meta", CONFORMANCE, {"property": "dcterms:conformsTo"})
 
 
 def _toc_entry(entry: NavEntry) -> object:

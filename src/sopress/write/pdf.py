@@ -6,6 +6,7 @@ volume is one job in a process pool, and a volume whose HTML has not changed is 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -20,10 +21,30 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 import sopress
-from sopress.render import roman
+from sopress.numerals import roman
+from sopress.pagesetup import Profile
 from sopress.write.atomic import atomic_path
 
 BODY_START_ID = "body-start"
+
+PDF_UA_IDENTIFIER = (
+    b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">'
+    b"<pdfuaid:part>1</pdfuaid:part></rdf:Description></rdf:RDF>"
+)
+
+# What each profile asks of WeasyPrint's PDF writer (the page itself is set by print.css).
+# Archival: PDF/A-2 level A, which makes WeasyPrint tag the structure (headings, lists, tables,
+# figures with their alt text), and the PDF/UA-1 identifier next to it in the XMP metadata
+# (WeasyPrint reads extra XMP from URLs: a data: URL keeps it in the code, nothing fetched).
+PDF_OPTIONS: dict[str, dict[str, object]] = {
+    "screen": {},
+    "print": {},
+    "archival": {
+        "pdf_variant": "pdf/a-2a",
+        "xmp_metadata": ["data:application/rdf+xml;base64," + base64.b64encode(PDF_UA_IDENTIFIER).decode()],
+    },
+}
 
 
 class RefusedResource(FatalURLFetchingError):
@@ -59,10 +80,12 @@ class PdfJob:
     allowed_roots: tuple[str, ...]
     output: str
     source_date_epoch: int
+    profile: Profile = "screen"
 
     def cache_key(self) -> str:
         digest = hashlib.sha256()
-        for part in (self.html, self.base_url, str(self.source_date_epoch), weasyprint.__version__, sopress.__version__):
+        for part in (self.html, self.base_url, str(self.source_date_epoch), self.profile,
+                     weasyprint.__version__, sopress.__version__):
             digest.update(part.encode())
             digest.update(b"\0")
         return digest.hexdigest()
@@ -90,8 +113,9 @@ def lay_out(job: PdfJob) -> PdfResult:
     # The font subsetter stamps fonts with the current time unless this is set.
     os.environ["SOURCE_DATE_EPOCH"] = str(job.source_date_epoch)
     fetcher = ProjectFetcher(job.allowed_roots)
+    # Presentational hints give `<ol start=...>` its first number (a procedure continued after a note).
     document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-        font_config=FontConfiguration()
+        font_config=FontConfiguration(), presentational_hints=True, **PDF_OPTIONS[job.profile]
     )
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages, 1):
@@ -99,17 +123,19 @@ def lay_out(job: PdfJob) -> PdfResult:
             anchors.setdefault(anchor, number)
     front_pages = anchors.get(BODY_START_ID, 1) - 1
 
-    def add_page_labels(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
-        """WeasyPrint writes no /PageLabels: roman front matter, arabic body from 1."""
+    def finish(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+        """What WeasyPrint leaves out: page labels (roman front matter, arabic body from 1), and the
+        document title in the viewer's title bar rather than the file name (PDF/UA asks for it)."""
         nums = pydyf.Array()
         if front_pages:
             nums.extend([0, pydyf.Dictionary({"S": "/r"})])
         nums.extend([front_pages, pydyf.Dictionary({"S": "/D", "St": 1})])
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
+        pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
 
     output = Path(job.output)
     with atomic_path(output) as temp:
-        document.write_pdf(temp, finisher=add_page_labels)
+        document.write_pdf(temp, finisher=finish, **PDF_OPTIONS[job.profile])
     return PdfResult(
         volume=job.volume,
         output=job.output,
