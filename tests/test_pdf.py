@@ -304,7 +304,7 @@ def test_print_profile_is_greyscale_and_prints_web_addresses(for_print, tmp_path
     reader = open_pdf(for_print)
     for index in range(len(reader.pages)):
         image = render_page(for_print, index, tmp_path, dpi=40).convert("RGB")
-        spread = max(max(pixel) - min(pixel) for pixel in image.getdata())
+        spread = max(max(pixel) - min(pixel) for pixel in image.get_flattened_data())
         assert spread <= 12, f"page {index} has colour"
     text = " ".join(page_texts(reader))
     assert "example.com/videos/alpha" in text
@@ -353,7 +353,7 @@ def render_page(pdf: str | Path, index: int, folder: Path, dpi: int) -> Image.Im
 
 def ink(image: Image.Image) -> int:
     """How many pixels are clearly darker than the paper."""
-    return sum(1 for value in image.convert("L").getdata() if value < 160)
+    return sum(1 for value in image.convert("L").get_flattened_data() if value < 160)
 
 
 def test_two_spreads_of_a_real_volume_for_a_person_to_look_at(real_build, tmp_path):
