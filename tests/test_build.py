@@ -87,3 +87,13 @@ def test_page_map_records_where_anchors_land(basic_build):
     alpha = page_map["anchors"]["alpha"]
     assert alpha["folio"] == "3"
     assert alpha["page"] == result.pdf[1].front_pages + 3
+
+
+def test_each_profile_writes_its_own_files(make_project):
+    root = make_project()
+    api.build(root, formats=["pdf"], volumes=[2])
+    printed = api.build(root, formats=["pdf"], volumes=[2], profile="print")
+    assert printed.pdf[2].output.endswith("/build/pdf/vol-two-print.pdf")
+    assert (root / "build/pagemap/vol-two-print.json").is_file()
+    again = api.build(root, formats=["pdf"], volumes=[2])
+    assert again.layouts == {}  # the screen PDF is still there, unchanged: nothing laid out again

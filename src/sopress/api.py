@@ -88,7 +88,7 @@ def build(
     formats = tuple(dict.fromkeys(formats))
     progress.explain(f"{len(book.volumes)} volumes, {sum(len(v.chapters) for v in book.volumes)} chapters; "
                      f"timestamp {timestamp.isoformat()}")
-    page_map = read_page_maps(build_dir, book)
+    page_map = read_page_maps(build_dir, book, profile)
     if "pdf" in formats:
         layout = _PdfLayout(resolved, env, context, build_dir, int(timestamp.timestamp()), progress, profile)
         result.pdf = layout.run(selected, page_map, jobs)
@@ -96,7 +96,7 @@ def build(
         result.diagnostics += layout.warnings
         for number, pdf in sorted(result.pdf.items()):
             result.outputs.append(Path(pdf.output))
-            _write_page_map(build_dir, resolved.volume(number), pdf)
+            _write_page_map(build_dir, resolved.volume(number), pdf, profile)
     if "epub" in formats:
         editions = [(f"Volume {v.number}", [v], build_dir / "epub" / f"{v.slug}.epub") for v in selected]
         if omnibus:
@@ -164,7 +164,7 @@ class _PdfLayout:
                 html=rendered.html,
                 base_url=str(self.resolved.book.root) + "/",
                 allowed_roots=self.allowed,
-                output=str(self.build_dir / "pdf" / f"{volume.slug}.pdf"),
+                output=str(self.build_dir / "pdf" / f"{volume.slug}{profile_suffix(self.profile)}.pdf"),
                 source_date_epoch=self.epoch,
                 profile=self.profile,
             )
@@ -202,12 +202,18 @@ class _PdfLayout:
         self.warnings += diags.items
 
 
-def read_page_maps(build_dir: Path, book: Book) -> PageMap:
-    """The printed folio of every anchor, per volume, as the last layouts left them."""
+def profile_suffix(profile: Profile) -> str:
+    """Each profile paginates on its own (print spells out link addresses): its own files."""
+    return "" if profile == "screen" else f"-{profile}"
+
+
+def read_page_maps(build_dir: Path, book: Book, profile: Profile = "screen") -> PageMap:
+    """The printed folio of every anchor, per volume, as the last layouts in this profile left them."""
     page_map: PageMap = {}
     for volume in book.volumes:
         try:
-            record = json.loads((build_dir / "pagemap" / f"{volume.slug}.json").read_text(encoding="utf-8"))
+            path = build_dir / "pagemap" / f"{volume.slug}{profile_suffix(profile)}.json"
+            record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
         page_map[volume.number] = {anchor: place["folio"] for anchor, place in record["anchors"].items()}
@@ -262,7 +268,7 @@ def _stop_on_errors(diags: Diagnostics, strict: bool, fatal: bool) -> None:
         raise SopressError(diags.sorted())
 
 
-def _write_page_map(build_dir: Path, volume: Volume, pdf: PdfResult) -> None:
+def _write_page_map(build_dir: Path, volume: Volume, pdf: PdfResult, profile: Profile) -> None:
     """Where every anchor landed, as LaTeX keeps its .aux: for page references and EPUB page-lists."""
     record = {
         "volume": volume.number,
@@ -270,5 +276,5 @@ def _write_page_map(build_dir: Path, volume: Volume, pdf: PdfResult) -> None:
         "front_pages": pdf.front_pages,
         "anchors": {anchor: {"page": page, "folio": pdf.folio(anchor)} for anchor, page in sorted(pdf.anchors.items())},
     }
-    with atomic_path(build_dir / "pagemap" / f"{volume.slug}.json") as temp:
+    with atomic_path(build_dir / "pagemap" / f"{volume.slug}{profile_suffix(profile)}.json") as temp:
         temp.write_text(json.dumps(record, indent=1), encoding="utf-8")

@@ -62,7 +62,8 @@ def main() -> None:
               help="Where outputs go. Default: ROOT/build.")
 @click.option("--profile", type=click.Choice(PROFILES), default="screen", show_default=True,
               help="What the PDFs are for: screen (live links, colour), print (bleed and crop marks, "
-                   "greyscale for the press) or archival (PDF/A-2a, tagged). See docs/pdf.md.")
+                   "greyscale for the press) or archival (PDF/A-2a, tagged). Print and archival PDFs are "
+                   "written as <volume>-print.pdf and <volume>-archival.pdf. See docs/pdf.md.")
 @click.option("--omnibus", is_flag=True, help="Also build one EPUB of the whole set: build/epub/<book id>.epub.")
 @STRICT_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")

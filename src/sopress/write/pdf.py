@@ -153,12 +153,12 @@ class LayoutCache:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def _file(self, volume: int) -> Path:
-        return self.folder / f"pdf-volume-{volume}.json"
+    def _file(self, job: PdfJob) -> Path:
+        return self.folder / f"pdf-volume-{job.volume}-{job.profile}.json"
 
     def lookup(self, job: PdfJob) -> PdfResult | None:
         try:
-            record = json.loads(self._file(job.volume).read_text(encoding="utf-8"))
+            record = json.loads(self._file(job).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         output = Path(job.output)
@@ -171,7 +171,7 @@ class LayoutCache:
 
     def store(self, job: PdfJob, result: PdfResult) -> None:
         record = {"key": job.cache_key(), "output_sha256": _sha256(Path(result.output)), "result": asdict(result)}
-        with atomic_path(self._file(job.volume)) as temp:
+        with atomic_path(self._file(job)) as temp:
             temp.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
 
 
