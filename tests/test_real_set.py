@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, run_epubcheck, serious
-from pdfread import chapter_openings, open_pdf, page_texts, printed_folio, squash, toc_entries
+from pdfread import chapter_openings, open_pdf, page_texts, printed_folio, running_head, squash, toc_entries
 from sopress import api
 from sopress.numerals import roman
 
@@ -82,3 +82,12 @@ def test_every_cross_reference_prints_the_real_page_of_its_target(real_build, re
         checked += 1
     assert missing == []
     assert checked > 200
+
+
+def test_contents_pages_after_the_first_carry_their_running_head(real_build):
+    build_dir, _ = real_build
+    reader = open_pdf(build_dir / "pdf" / "volume-1.pdf")
+    contents = [i for i, label in enumerate(reader.page_labels) if not label.isdigit() and i >= 4]
+    assert len(contents) >= 2, "Volume I's contents run to more than one page"
+    assert running_head(reader, contents[0]) == ""  # the opening page of the contents
+    assert all(running_head(reader, i) == "CONTENTS" for i in contents[1:])

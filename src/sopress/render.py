@@ -55,7 +55,8 @@ def make_environment(root: Path, theme: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
-        autoescape=True,
+        # Markup is escaped; stylesheets are not markup (an escaped quote breaks a CSS string).
+        autoescape=jinja2.select_autoescape(disabled_extensions=("css",), default_for_string=True, default=True),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
