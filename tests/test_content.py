@@ -89,3 +89,11 @@ def test_volume_one_is_written_in_full(resolved):
     volume = resolved.book.volumes[0]
     assert volume.title == "Front Office Mastery"
     assert [ch.id for ch in volume.chapters if not ch.is_final] == []
+
+
+def test_link_texts_do_not_name_volumes_sopress_adds_them():
+    typed = []
+    for path in sorted((REPO / "content").rglob("*.md")):
+        for match in re.finditer(r"\[([^\]]*\bVol(?:\.|ume)\s+[IVX\d]+[^\]]*)\]\(#", path.read_text(encoding="utf-8")):
+            typed.append(f"{path.relative_to(REPO)}: [{match.group(1)}]")
+    assert typed == []
