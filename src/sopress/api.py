@@ -112,12 +112,12 @@ def build(
 
 
 class _PdfLayout:
-    """Lays out volumes until every page number printed from another layout agrees with it.
+    """Lays out volumes until every page number they print agrees with the layout it names.
 
-    Page numbers within a volume come from CSS target-counter() and are right in one pass. Page
-    numbers of other volumes (cross-volume references, the master index) come from the page map of
-    the last layout, so a volume is laid out again while those numbers move, as LaTeX reruns until
-    its .aux file settles. An unchanged volume hits the layout cache and is not laid out at all.
+    Page numbers in references and in the index come from the page map of the last layout (the
+    contents alone use CSS target-counter()), so a volume is laid out again while the numbers it
+    printed move, as LaTeX reruns until its .aux file settles. An unchanged volume hits the layout
+    cache and is not laid out at all.
     """
 
     MAX_PASSES = 4

@@ -215,7 +215,7 @@ class MarkdownRenderer(RendererHTML):
             text=text, label=output.label(target), target=target, href=output.href(target),
             volume=output.resolved.volume(target.volume), same_volume=same_volume,
             chapter=output.resolved.targets[target.chapter_id], format=output.format,
-            page=None if same_volume or output.format != "pdf" else output.folio(target.volume, target.id),
+            page=output.folio(target.volume, target.id) if output.format == "pdf" else None,
         ))
 
     def paragraph_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
