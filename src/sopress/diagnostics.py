@@ -52,9 +52,6 @@ class Diagnostics:
         """Whether something was already reported at this place (to avoid a second, vaguer message)."""
         return any(d.location == location for d in self.items)
 
-    def extend(self, other: Iterable[Diagnostic]) -> None:
-        self.items.extend(other)
-
     def failed(self, strict: bool = False) -> bool:
         return any(d.severity == "error" or strict for d in self.items)
 

@@ -23,7 +23,3 @@ def atomic_path(final: Path) -> Iterator[Path]:
     finally:
         temp.unlink(missing_ok=True)
 
-
-def write_bytes_atomic(final: Path, data: bytes) -> None:
-    with atomic_path(final) as temp:
-        temp.write_bytes(data)
