@@ -81,8 +81,7 @@ def epub_edition(resolved: ResolvedBook, volumes: list[Volume], env: jinja2.Envi
         "epub/cover.xhtml", omnibus=omnibus))
     documents, toc, marks = [cover], [], []
     for volume in volumes:
-        folios = {a: f for a, f in page_map.get(volume.number, {}).items()}
-        breaks = PageBreaks(folios, prefix=f"{roman(volume.number)}:" if omnibus else "")
+        breaks = PageBreaks(page_map.get(volume.number, {}), prefix=f"{roman(volume.number)}:" if omnibus else "")
         renderer = VolumeRenderer(env, output_for(volume, breaks), context)
 
         def page(file_id: str, title: str, fragment: str, **values: Any) -> EpubDocument:

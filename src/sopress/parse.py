@@ -200,19 +200,14 @@ class _DocumentParser:
             captions=tuple(self.captions),
         )
 
-    def loc(self, block_line: int, needle: str = "") -> Location:
-        """Line from the token map; column by finding the construct on that line when possible."""
-        col = 1
-        for offset in range(0, 20):
-            index = block_line + offset
-            if index >= len(self.lines):
-                break
-            found = self.lines[index].find(needle) if needle else -1
-            if found >= 0:
-                return Location(self.path, self.first_line + index, found + 1)
-            if not needle:
-                break
-        return Location(self.path, self.first_line + block_line, col)
+    def loc(self, block_line: int, needle: str = "", skip: int = 0) -> Location:
+        """Line from the token map; column where `needle` starts on the block's lines, plus `skip`."""
+        if needle:
+            for index in range(block_line, min(block_line + 20, len(self.lines))):
+                found = self.lines[index].find(needle)
+                if found >= 0:
+                    return Location(self.path, self.first_line + index, found + 1 + skip)
+        return Location(self.path, self.first_line + block_line, 1)
 
     def _heading(self, token: Token, inline: Token, block_line: int) -> None:
         level = int(token.tag[1])
@@ -278,8 +273,7 @@ class _DocumentParser:
         href = str(token.attrGet("href") or "")
         if href.startswith(WEB_SCHEMES):
             return
-        location = self.loc(block_line, f"]({href}")
-        location = dataclasses.replace(location, col=location.col + 2) if location.col > 1 else location
+        location = self.loc(block_line, f"]({href}", skip=2)  # point at the target, not the bracket
         if SCHEME.match(href):
             self.diags.error("bad-link", f"links may go to web pages or to places in the set, not '{href}'", location)
             return
@@ -302,8 +296,7 @@ class _DocumentParser:
 
     def _image(self, token: Token, block_line: int) -> None:
         src = str(token.attrGet("src") or "")
-        location = self.loc(block_line, f"]({src}")
-        location = dataclasses.replace(location, col=location.col + 2) if location.col > 1 else location
+        location = self.loc(block_line, f"]({src}", skip=2)
         alt = "".join(c.content for c in token.children or [])
         path = None
         if SCHEME.match(src):

@@ -154,6 +154,12 @@ class Output:
         return target.title
 
 
+RENDER_OPTIONS = OptionsDict({
+    "xhtmlOut": True, "breaks": False, "langPrefix": "language-", "highlight": highlight_code, "html": True,
+    "typographer": True, "linkify": False, "quotes": "\u201c\u201d\u2018\u2019", "maxNesting": 100,
+})
+
+
 class MarkdownRenderer(RendererHTML):
     """markdown-it's HTML renderer with cross-references, figures, callouts and EPUB-ready notes."""
 
@@ -165,10 +171,7 @@ class MarkdownRenderer(RendererHTML):
             self.rules[f"container_{kind}_close"] = self._callout_close
 
     def render_document(self, doc: Document) -> Markup:
-        options = OptionsDict({"xhtmlOut": True, "breaks": False, "langPrefix": "language-",
-                               "highlight": highlight_code, "html": True, "typographer": True,
-                               "linkify": False, "quotes": "\u201c\u201d\u2018\u2019", "maxNesting": 100})
-        return Markup(self.render(doc.tokens, options, dict(doc.env)))
+        return Markup(self.render(doc.tokens, RENDER_OPTIONS, dict(doc.env)))
 
     def render(self, tokens: Sequence[Token], options: OptionsDict, env: dict) -> str:
         """markdown-it's loop, plus the EPUB's print-page markers before paragraphs and headings."""
