@@ -70,6 +70,9 @@ def epub_edition(resolved: ResolvedBook, volumes: list[Volume], env: jinja2.Envi
     files = _file_names(volumes)
     images = {image.path: f"images/{index}{image.path.suffix.lower()}"
               for index, image in enumerate(_images(volumes), 1) if image.path is not None}
+    logo = resolved.book.house.company.logo
+    if logo is not None:
+        images.setdefault(logo, f"images/logo{logo.suffix.lower()}")
     linked = frozenset(v.number for v in volumes)
     first = volumes[0]
 

@@ -11,6 +11,7 @@ from sopress.config import (
     read_volume_manifest,
 )
 from sopress.diagnostics import Diagnostics, Location
+from sopress.house import read_house_sheet
 from sopress.model import Book, Chapter, Section, Volume
 
 
@@ -31,7 +32,8 @@ def load_book(root: Path, diags: Diagnostics) -> Book | None:
             volumes.append(volume)
     _check_volume_numbers(volumes, diags)
     unlisted = _unlisted_chapters(volumes, diags)
-    return Book(config=config, root=root, volumes=tuple(volumes), unlisted=unlisted)
+    house = read_house_sheet(root / "content", diags)
+    return Book(config=config, root=root, volumes=tuple(volumes), unlisted=unlisted, house=house)
 
 
 def _load_volume(root: Path, folder_name: str, location: Location, diags: Diagnostics) -> Volume | None:

@@ -10,6 +10,7 @@ from markdown_it.token import Token
 
 from sopress.config import BookConfig, FrontMatter, Isbn
 from sopress.diagnostics import Location
+from sopress.house import HouseSheet
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class Book:
     root: Path  # the project folder (holds content/ and optionally templates/)
     volumes: tuple[Volume, ...]
     unlisted: dict[str, Path] = field(default_factory=dict)  # ids of chapter files no volume includes
+    house: HouseSheet = field(default_factory=HouseSheet)  # content/house.yaml: the company's names and numbers
 
     @property
     def content(self) -> Path:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
@@ -22,6 +23,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from sopress.diagnostics import Diagnostics, Location
+from sopress.house import SHORTCODE, HouseSheet, HouseUses, Table, expand
 from sopress.model import Book, Caption, Chapter, Checklist, Document, Heading, Image, IndexEntry, Reference
 
 CALLOUT_KINDS = ("note", "tip", "warning", "policy")
@@ -44,10 +46,76 @@ def make_markdown() -> MarkdownIt:
     )
     for kind in CALLOUT_KINDS:
         md.use(container_plugin, name=kind)
+    md.inline.ruler.before("text", "house_var", _house_var)
+    md.core.ruler.after("inline", "house_tables", _house_tables)
     md.core.ruler.after("inline", "heading_trailing_attrs", _heading_trailing_attrs)
     md.core.ruler.push("task_checkboxes", _task_checkboxes)
     md.core.ruler.push("table_captions", _table_captions)
     return md
+
+
+def _house_var(state: StateInline, silent: bool) -> bool:
+    """`{{< var key >}}` (Quarto's shortcode) prints the house sheet's value; code is never parsed here."""
+    if not state.src.startswith("{{<", state.pos):
+        return False
+    match = SHORTCODE.match(state.src, state.pos)
+    if match is None:
+        return False
+    if not silent:
+        sheet: HouseSheet = state.env["house"]
+        key = match.group(1)
+        value = sheet.values.get(key)
+        if isinstance(value, Table):
+            token = state.push("house_table", "", 0)
+            token.meta = {"key": key, "table": value}
+        else:
+            token = state.push("text", "", 0)
+            token.content = value if isinstance(value, str) else match.group(0)
+            problem = sheet.unknown(key) if key not in sheet.values else sheet.misuse(key, inline=True)
+            state.env["house_uses"].append((key, match.group(0), problem))
+    state.pos = match.end()
+    return True
+
+
+def _house_tables(state: StateCore) -> None:
+    """A house table's shortcode alone in its paragraph becomes that table; anywhere else it is an error."""
+    tokens = state.tokens
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        children = [c for c in token.children or [] if not (c.type == "text" and not c.content.strip())]
+        tables = [c for c in token.children or [] if c.type == "house_table"]
+        if token.type == "inline" and tables:
+            alone = len(children) == 1 and i > 0 and tokens[i - 1].type == "paragraph_open"
+            for table in tables:
+                sheet: HouseSheet = state.env["house"]
+                problem = None if alone else sheet.misuse(table.meta["key"], inline=True)
+                state.env["house_uses"].append((table.meta["key"], f"{{{{< var {table.meta['key']} >}}}}", problem))
+            if alone:
+                tokens[i - 1 : i + 2] = _table_tokens(tables[0].meta["table"], tokens[i - 1].map)
+                continue
+            token.children = [c for c in token.children or [] if c.type != "house_table"]
+        i += 1
+
+
+def _table_tokens(table: Table, line_map: list[int] | None) -> list[Token]:
+    def cell(tag: str, text: str) -> list[Token]:
+        inline = Token("inline", "", 0, content=text, children=[Token("text", "", 0, content=text)])
+        return [Token(f"{tag}_open", tag, 1), inline, Token(f"{tag}_close", tag, -1)]
+
+    opening = Token("table_open", "table", 1, map=line_map)
+    if table.caption:
+        opening.meta["caption"] = [Token("text", "", 0, content=table.caption)]
+    out = [opening, Token("thead_open", "thead", 1), Token("tr_open", "tr", 1)]
+    for _, label in table.columns:
+        out += cell("th", label)
+    out += [Token("tr_close", "tr", -1), Token("thead_close", "thead", -1), Token("tbody_open", "tbody", 1)]
+    for _, cells in table.rows:
+        out.append(Token("tr_open", "tr", 1))
+        for text in cells:
+            out += cell("td", text)
+        out.append(Token("tr_close", "tr", -1))
+    return out + [Token("tbody_close", "tbody", -1), Token("table_close", "table", -1)]
 
 
 def _heading_trailing_attrs(state: StateCore) -> None:
@@ -120,29 +188,60 @@ def slugify(text: str) -> str:
 
 def parse_book(book: Book, diags: Diagnostics) -> Book:
     md = make_markdown()
+    uses = HouseUses()
     volumes = []
     for volume in book.volumes:
         sections = []
         for section in volume.sections:
-            chapters = tuple(
-                dataclasses.replace(ch, doc=parse_chapter(ch, book, md, diags)) for ch in section.chapters
-            )
+            chapters = tuple(parse_chapter(ch, book, md, diags, uses) for ch in section.chapters)
             intro = None
             if section.intro_path is not None:
-                intro = _DocumentParser(md, book, section.intro_path, 1, section.id, diags).parse(section.intro_source)
+                parser = _DocumentParser(md, book, section.intro_path, 1, section.id, diags, uses)
+                intro = parser.parse(section.intro_source)
             sections.append(dataclasses.replace(section, chapters=chapters, intro=intro))
         volumes.append(dataclasses.replace(volume, sections=tuple(sections)))
+    for key in uses.unused(book.house):
+        diags.warning("unused-house-key", f"no chapter uses the house value '{key}'", book.house.locations[key])
     return dataclasses.replace(book, volumes=tuple(volumes))
 
 
-def parse_chapter(chapter: Chapter, book: Book, md: MarkdownIt, diags: Diagnostics) -> Document:
-    parser = _DocumentParser(md, book, chapter.path, chapter.body_line, chapter.id, diags)
+def parse_chapter(chapter: Chapter, book: Book, md: MarkdownIt, diags: Diagnostics, uses: HouseUses) -> Chapter:
+    """The chapter with its parsed body, and its title and summary in the house sheet's words."""
+    parser = _DocumentParser(md, book, chapter.path, chapter.body_line, chapter.id, diags, uses)
     doc = parser.parse(chapter.source)
     front_entries = tuple(
         IndexEntry(*_split_term(spec.term), spec.see, spec.see_also, chapter.id, spec.location)
         for spec in chapter.front.index
     )
-    return dataclasses.replace(doc, index_entries=front_entries + doc.index_entries)
+    doc = dataclasses.replace(doc, index_entries=front_entries + doc.index_entries)
+    front = chapter.front
+    expanded = {name: _expand_front(getattr(front, name), chapter.path, book, diags, uses)
+                for name in ("title", "subtitle", "summary")}
+    return dataclasses.replace(chapter, doc=doc, front=dataclasses.replace(front, **expanded))
+
+
+def _expand_front(text: str, path: Path, book: Book, diags: Diagnostics, uses: HouseUses) -> str:
+    expanded, found = expand(text, book.house)
+    if found:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for key, problem in found:
+            uses.add(key)
+            if problem:
+                diags.error("house-value", problem, _find(path, lines, f"{{{{< var {key}", 0))
+    return expanded
+
+
+def _find(path: Path, lines: list[str], needle: str, first_line: int, occurrence: int = 0) -> Location:
+    """The place of the n-th occurrence of `needle` in a file's lines (the first line numbered `first_line`)."""
+    seen = 0
+    for index, line in enumerate(lines):
+        column = line.find(needle)
+        while column >= 0:
+            if seen == occurrence:
+                return Location(path, first_line + index, column + 1)
+            seen += 1
+            column = line.find(needle, column + 1)
+    return Location(path, first_line, 1)
 
 
 def _split_term(term: str) -> tuple[str, str | None]:
@@ -153,9 +252,10 @@ def _split_term(term: str) -> tuple[str, str | None]:
 class _DocumentParser:
     """Walks one document's tokens once, recording headings, links, images, index terms, checklists."""
 
-    def __init__(self, md: MarkdownIt, book: Book, path: Path, first_line: int, doc_id: str, diags: Diagnostics):
+    def __init__(self, md: MarkdownIt, book: Book, path: Path, first_line: int, doc_id: str, diags: Diagnostics,
+                 uses: HouseUses):
         self.md, self.book, self.path, self.first_line = md, book, path, first_line
-        self.doc_id, self.diags = doc_id, diags
+        self.doc_id, self.diags, self.uses = doc_id, diags, uses
         self.lines: list[str] = []
         self.headings: list[Heading] = []
         self.references: list[Reference] = []
@@ -167,8 +267,9 @@ class _DocumentParser:
 
     def parse(self, source: str) -> Document:
         self.lines = source.splitlines()
-        env: dict[str, Any] = {"docId": self.doc_id}
+        env: dict[str, Any] = {"docId": self.doc_id, "house": self.book.house, "house_uses": []}
         tokens = self.md.parse(source, env)
+        self._house_uses(env.pop("house_uses"))
         block_line = 0
         paragraphs = 0
         for i, token in enumerate(tokens):
@@ -183,6 +284,8 @@ class _DocumentParser:
                 self._heading(token, tokens[i + 1], block_line)
             elif token.type == "bullet_list_open" and "contains-task-list" in str(token.attrGet("class")):
                 self._checklist(tokens, i, block_line)
+            elif token.type.startswith("container_") and token.type.endswith("_open"):
+                self._callout_title(token, block_line)
             elif token.type == "html_block":
                 self._raw_html(token, block_line)
             elif token.type == "table_open" and token.attrGet("id"):
@@ -208,6 +311,24 @@ class _DocumentParser:
                 if found >= 0:
                     return Location(self.path, self.first_line + index, found + 1 + skip)
         return Location(self.path, self.first_line + block_line, 1)
+
+    def _house_uses(self, uses: list[tuple[str, str, str | None]]) -> None:
+        seen: dict[str, int] = {}
+        for key, shortcode, problem in uses:
+            self.uses.add(key)
+            occurrence = seen.get(shortcode, 0)
+            seen[shortcode] = occurrence + 1
+            if problem:
+                self.diags.error("house-value", problem, _find(self.path, self.lines, shortcode, self.first_line, occurrence))
+
+    def _callout_title(self, token: Token, block_line: int) -> None:
+        """A callout's title is plain text after its kind: shortcodes there are expanded here."""
+        info, found = expand(token.info, self.book.house)
+        token.info = info
+        for key, problem in found:
+            self.uses.add(key)
+            if problem:
+                self.diags.error("house-value", problem, self.loc(block_line, f"{{{{< var {key}"))
 
     def _heading(self, token: Token, inline: Token, block_line: int) -> None:
         level = int(token.tag[1])

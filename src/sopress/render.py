@@ -314,6 +314,8 @@ def book_context(resolved: ResolvedBook, build_date: str) -> dict[str, Any]:
     book = resolved.book
     return {
         "book": book.config,
+        "company": book.house.company,
+        "house": book.house.for_templates(),
         "volumes": book.volumes,
         "targets": resolved.targets,
         "build_date": build_date,
@@ -334,8 +336,10 @@ class VolumeRenderer:
         return self.markdown.render_document(doc) if doc is not None else Markup("")
 
     def page(self, template: str, **values: Any) -> str:
+        logo = self.output.resolved.book.house.company.logo
         return self.env.get_template(template).render(
-            **self.context, volume=self.output.volume, format=self.output.format, md=self.html, **values
+            **self.context, volume=self.output.volume, format=self.output.format, md=self.html,
+            logo=self.output.image_href(logo) if logo else None, **values
         )
 
 
