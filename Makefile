@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
-.PHONY: books test check bench clean
+.PHONY: books test test-fast test-set check bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ check: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  # seconds: no PDF or EPUB is built
+	$(BIN)/python -m pytest -m "not slow"
+
+test-set: $(STAMP)  # the checks that build the real set in content/
+	$(BIN)/python -m pytest -m realset
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

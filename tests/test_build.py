@@ -10,6 +10,8 @@ from pypdf import PdfReader
 from sopress import api
 from sopress.diagnostics import SopressError
 
+pytestmark = pytest.mark.slow  # every test here builds a sample book
+
 
 def test_second_build_lays_out_nothing_and_a_change_relays_only_its_volume(make_project, tmp_path):
     root = make_project()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -11,11 +10,13 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import OUTPUT, run_epubcheck, serious
+from conftest import OUTPUT, require, run_epubcheck, serious
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 EPUB_NS = "{http://www.idpf.org/2007/ops}"
 OPF = {"opf": "http://www.idpf.org/2007/opf"}
+
+pytestmark = pytest.mark.slow  # every test here builds a sample book
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +138,7 @@ def test_references_link_within_a_file_and_name_other_volumes(epubs):
 
 
 def test_a_chapter_opens_in_a_browser_engine(epubs, tmp_path):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("chromium is not installed (the README lists it; .ci/run installs it)")
+    chromium = require("chromium")
     with zipfile.ZipFile(epubs["vol-one"]) as archive:
         archive.extractall(tmp_path)
     chapter = (tmp_path / "EPUB/alpha.xhtml").as_uri()

@@ -64,6 +64,7 @@ def test_cold_build_converges_and_a_warm_build_lays_out_nothing(basic_build, tmp
     assert warm.layouts == {}
 
 
+@pytest.mark.slow
 def test_page_numbers_of_volumes_not_built_are_flagged(make_project):
     result = api.build(make_project(), formats=["pdf"], volumes=[1])
     assert [d.code for d in result.diagnostics] == ["page-numbers"]

@@ -25,6 +25,8 @@ from sopress.pagesetup import MEASURE_EMS, page_setup, points
 
 BLEED = 9.0  # pt: the default 0.125in
 
+pytestmark = pytest.mark.slow  # every test here builds a sample book
+
 
 @pytest.fixture(scope="module")
 def volume_one(basic_build) -> PdfReader:

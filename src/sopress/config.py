@@ -1,446 +1,365 @@
-"""Typed configuration: book.yaml, volume.yaml and chapter front matter.
+"""Typed configuration: book.yaml, volume.yaml, chapter front matter and a theme's theme.yaml.
 
-YAML is composed into nodes first so that every problem can name its line and column; each
-reader reports every problem it finds (unknown keys included) before the run stops.
+Each key is declared once, as a dataclass field made by `key()`: its kind, its default and what it
+means. One generic reader (`read`) turns a located YAML mapping into the dataclass, reporting
+unknown keys, missing keys and wrong values with their places; the YAML itself is read by
+sopress.yamlread. A new key is one field.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import yaml
 
-from sopress.diagnostics import Diagnostics, Location, suggest
+from sopress.diagnostics import Diagnostics, Location
+from sopress.yamlread import Located, compose_mapping
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LENGTH = re.compile(r"^\d+(?:\.\d+)?(?:in|mm|cm|pt)$")
 STATUSES = ("outline", "draft", "review", "final")
 
 
 @dataclass(frozen=True)
+class Key:
+    """What a configuration key is: how to read it, its default, and what it means (for docs)."""
+
+    kind: str
+    doc: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    schema: type | None = None  # the dataclass of a nested mapping or of each entry of a list
+    minimum: int | None = None
+
+
+def key(kind: str, default: Any = None, doc: str = "", **options: Any) -> Any:
+    spec = Key(kind, doc, **options)
+    if kind == "section":
+        return field(default_factory=spec.schema, metadata={"key": spec})  # type: ignore[arg-type]
+    if isinstance(default, dict):
+        return field(default_factory=dict, metadata={"key": spec})
+    return field(default=default, metadata={"key": spec})
+
+
+def places() -> Any:
+    """Where each key's value stood in the file ('volumes[2]' for list entries): for diagnostics."""
+    return field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Trim:
-    width: str = "7in"
-    height: str = "10in"
+    width: str = key("length", "7in", "trim width")
+    height: str = key("length", "10in", "trim height")
 
 
 @dataclass(frozen=True)
 class Margins:
     """Page margins of the printed book; None: derived from the trim size (see sopress.pagesetup)."""
 
-    top: str | None = None
-    bottom: str | None = None
-    inner: str | None = None
-    outer: str | None = None
+    top: str | None = key("length", None, "the top margin")
+    bottom: str | None = key("length", None, "the bottom margin")
+    inner: str | None = key("length", None, "the inner margin")
+    outer: str | None = key("length", None, "the outer margin")
 
 
 @dataclass(frozen=True)
 class PageConfig:
     """How the PDF's pages are laid out, beyond their trim size."""
 
-    margins: Margins = Margins()
-    folio: str = "bottom"  # page numbers outside-bottom or outside-top
-    bleed: str = "0.125in"  # added around the trim by `--profile print`
-    crop_marks: bool = True  # drawn by `--profile print`; some print-on-demand services refuse them
+    margins: Margins = key("section", doc="top, bottom, inner, outer: each derived from the trim unless given",
+                           schema=Margins)
+    folio: str = key("choice", "bottom", "page numbers at the outside bottom corner, or top",
+                     choices=("bottom", "top"))
+    bleed: str = key("length", "0.125in", "the bleed added on every side by --profile print")
+    crop_marks: bool = key("flag", True, "drawn by --profile print; false for print-on-demand services")
 
 
 @dataclass(frozen=True)
 class IndexConfig:
-    scope: str = "set"  # "set": every volume ends with the master index of the set; "volume": its own terms only
-    ranges: str = "abbreviated"  # "abbreviated" page ranges (212-14) or "full" (212-214)
+    scope: str = key("choice", "set", "set: every volume ends with the master index of the set; volume: its own",
+                     choices=("set", "volume"))
+    ranges: str = key("choice", "abbreviated", "abbreviated page ranges (212-14) or full (212-214)",
+                      choices=("abbreviated", "full"))
+
+
+@dataclass(frozen=True)
+class HandoutConfig:
+    paper: str = key("choice", "letter", "page size of training handouts: letter or a4 (--paper overrides it)",
+                     choices=("letter", "a4"))
 
 
 @dataclass(frozen=True)
 class BookConfig:
-    id: str
-    title: str
-    subtitle: str
-    author: str
-    publisher: str
-    edition: str
-    language: str
-    copyright: str
-    date: dt.date
-    trim: Trim
-    theme: str
-    raw_html: bool
-    index: IndexConfig
-    page: PageConfig
-    printing: int  # this printing's number, for the printing line on the copyright page
-    volumes: tuple[str, ...]
-    volume_locations: tuple[Location, ...]
+    id: str = key("slug", "", "stable id of the set (EPUB identifiers derive from it)", required=True)
+    title: str = key("text", "", "title of the set", required=True)
+    subtitle: str = key("text", "", "subtitle of the set")
+    author: str = key("text", "", "author or editor", required=True)
+    publisher: str = key("text", "", "publisher's name")
+    edition: str = key("text", "", "edition statement, e.g. First edition")
+    language: str = key("text", "", "BCP 47 tag; drives hyphenation and EPUB metadata", required=True)
+    copyright: str = key("text", "", "the copyright line")
+    date: dt.date = key("date", dt.date(1980, 1, 1), "publication date; also the timestamp written into outputs",
+                        required=True)
+    trim: Trim = key("section", doc="page size of the printed book (in, mm, cm or pt)", schema=Trim)
+    theme: str = key("text", "default", "a theme shipped with sopress")
+    raw_html: bool = key("flag", False, "true passes raw HTML through, sanitised")
+    links: str = key("choice", "strict", "strict: a link to an unknown target is an error; warn: only a warning",
+                     choices=("strict", "warn"))
+    index: IndexConfig = key("section", doc="the index at the end of every volume", schema=IndexConfig)
+    page: PageConfig = key("section", doc="the printed page (PDF only; see docs/pdf.md)", schema=PageConfig)
+    handouts: HandoutConfig = key("section", doc="training handouts (see docs/handouts.md)", schema=HandoutConfig)
+    printing: int = key("integer", 1, "this printing's number, for the printing line on the copyright page",
+                        minimum=1)
+    volumes: tuple[str, ...] = key("texts", (), "volume folders, in order", required=True)
+    places: Mapping[str, Location] = places()
+
+    @property
+    def volume_locations(self) -> tuple[Location, ...]:
+        return tuple(self.places[f"volumes[{i}]"] for i in range(len(self.volumes)))
 
 
 @dataclass(frozen=True)
 class Isbn:
-    print: str | None = None
-    ebook: str | None = None
+    print: str | None = key("text", None, "ISBN of the printed volume")
+    ebook: str | None = key("text", None, "ISBN of the EPUB")
 
 
 @dataclass(frozen=True)
 class SectionManifest:
-    folder: str
-    title: str
-    intro: str | None
-    chapters: tuple[str, ...]
-    chapter_locations: tuple[Location, ...]
-    location: Location
+    folder: str = key("text", "", "folder inside the volume folder", required=True)
+    title: str = key("text", "", "the section's title", required=True)
+    intro: str | None = key("text", None, "Markdown file without front matter, printed on the section's opener")
+    chapters: tuple[str, ...] = key("texts", (), "chapter files inside the folder, in reading order", required=True)
+    places: Mapping[str, Location] = places()
+
+    @property
+    def location(self) -> Location:
+        return self.places["."]
+
+    @property
+    def chapter_locations(self) -> tuple[Location, ...]:
+        return tuple(self.places[f"chapters[{i}]"] for i in range(len(self.chapters)))
 
 
 @dataclass(frozen=True)
 class VolumeManifest:
-    number: int
-    title: str
-    subtitle: str
-    isbn: Isbn
-    sections: tuple[SectionManifest, ...]
-    location: Location
+    number: int = key("integer", 0, "the volume's number in the set", required=True)
+    title: str = key("text", "", "the volume's title", required=True)
+    subtitle: str = key("text", "", "the volume's subtitle")
+    isbn: Isbn = key("section", doc="print and ebook ISBNs", schema=Isbn)
+    sections: tuple[SectionManifest, ...] = key("entries", (), "the sections, in order", required=True,
+                                                schema=SectionManifest)
+    places: Mapping[str, Location] = places()
 
 
 @dataclass(frozen=True)
 class Video:
-    title: str
-    url: str
+    title: str = key("text", "", "the video's title", required=True)
+    url: str = key("url", "", "a web address (https://...)", required=True)
 
 
 @dataclass(frozen=True)
 class IndexTermSpec:
     """An index term as written: `Main; sub`, optionally pointing elsewhere with see / see also."""
 
-    term: str
-    see: str | None
-    see_also: str | None
-    location: Location
+    term: str = key("text", "", "the term; 'Main; sub' for a sub-entry", required=True)
+    see: str | None = key("text", None, "the term to look under instead")
+    see_also: str | None = key("text", None, "a related term")
+    places: Mapping[str, Location] = places()
+
+    @property
+    def location(self) -> Location:
+        return self.places["."]
 
 
 @dataclass(frozen=True)
 class FrontMatter:
-    id: str
-    title: str
-    subtitle: str
-    summary: str
-    revised: dt.date | None
-    status: str
-    videos: tuple[Video, ...]
-    index: tuple[IndexTermSpec, ...]
-    id_location: Location
+    id: str = key("slug", "", "how everything else refers to the chapter; unique in the set", required=True)
+    title: str = key("text", "", "the chapter's title", required=True)
+    subtitle: str = key("text", "", "the chapter's subtitle")
+    summary: str = key("text", "", "one or two sentences for the contents, the EPUB and handouts")
+    revised: dt.date | None = key("date", None, "ISO date of the last revision")
+    status: str = key("choice", "draft", "anything but final prints a DRAFT mark", choices=STATUSES)
+    videos: tuple[Video, ...] = key("entries", (), "related videos, printed with a QR code", schema=Video)
+    index: tuple[IndexTermSpec, ...] = key("terms", (), "index terms: text, or a mapping with see / see_also")
+    places: Mapping[str, Location] = places()
+
+    @property
+    def id_location(self) -> Location:
+        return self.places.get("id", self.places["."])
 
 
-class _Located:
-    """A YAML mapping with the location of every key and value, read field by field."""
+@dataclass(frozen=True)
+class PackManifest:
+    """A training pack (content/packs/<id>.yaml): several chapters' handouts for one session."""
 
-    def __init__(self, node: yaml.MappingNode, path: Path, line_offset: int, diags: Diagnostics):
-        self.path, self.line_offset, self.diags = path, line_offset, diags
-        self.node = node
-        self.values: dict[str, yaml.Node] = {}
-        self.keys: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
-            self.keys[str(key_node.value)] = key_node
-            self.values[str(key_node.value)] = value_node
-
-    def loc(self, node: yaml.Node) -> Location:
-        mark = node.start_mark
-        return Location(self.path, mark.line + 1 + self.line_offset, mark.column + 1)
-
-    def check_keys(self, known: tuple[str, ...], what: str) -> None:
-        for key, key_node in self.keys.items():
-            if key not in known:
-                self.diags.error(
-                    "unknown-key",
-                    f"unknown key '{key}' in {what}{suggest(key, known)}",
-                    self.loc(key_node),
-                )
-
-    def _scalar(self, name: str, required: bool) -> tuple[Any, yaml.Node | None]:
-        node = self.values.get(name)
-        if node is None:
-            if required:
-                self.diags.error("missing-key", f"missing required key '{name}'", self.loc(self.node))
-            return None, None
-        if not isinstance(node, yaml.ScalarNode):
-            self.diags.error("bad-value", f"'{name}' must be a single value", self.loc(node))
-            return None, None
-        return yaml.SafeLoader("").construct_object(node, deep=True), node  # type: ignore[no-untyped-call]
-
-    def text(self, name: str, default: str = "", required: bool = False) -> str:
-        value, node = self._scalar(name, required)
-        if node is None or value is None:
-            return default
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.diags.error("bad-value", f"'{name}' must be text", self.loc(node))
-            return default
-        return str(value)
-
-    def length(self, name: str, default: str, what: str) -> str:
-        value = self.text(name, default)
-        if not LENGTH.match(value):
-            self.diags.error(
-                "bad-value", f"{what} must be a length such as 7in, 178mm or 504pt, not '{value}'",
-                self.loc(self.values[name]),
-            )
-            return default
-        return value
-
-    def slug(self, name: str, required: bool = False) -> str:
-        value = self.text(name, required=required)
-        if value and not SLUG.match(value):
-            self.diags.error(
-                "bad-id",
-                f"'{name}' must be a slug of lower-case letters, digits and single hyphens, not '{value}'",
-                self.loc(self.values[name]),
-            )
-        return value
-
-    def integer(self, name: str, required: bool = False) -> int:
-        value, node = self._scalar(name, required)
-        if node is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            self.diags.error("bad-value", f"'{name}' must be a whole number", self.loc(node))
-            return 0
-        return value or 0
-
-    def flag(self, name: str, default: bool) -> bool:
-        value, node = self._scalar(name, False)
-        if node is None:
-            return default
-        if not isinstance(value, bool):
-            self.diags.error("bad-value", f"'{name}' must be true or false", self.loc(node))
-            return default
-        return value
-
-    def date(self, name: str, required: bool = False) -> dt.date | None:
-        value, node = self._scalar(name, required)
-        if node is None:
-            return None
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.diags.error("bad-value", f"'{name}' must be an ISO date (YYYY-MM-DD), not '{value}'", self.loc(node))
-            return None
-
-    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
-        value = self.text(name, default)
-        if value not in choices:
-            self.diags.error(
-                "bad-value",
-                f"'{name}' must be one of {', '.join(choices)}, not '{value}'{suggest(value, choices)}",
-                self.loc(self.values[name]),
-            )
-            return default
-        return value
-
-    def mapping(self, name: str) -> _Located | None:
-        node = self.values.get(name)
-        if node is None:
-            return None
-        if not isinstance(node, yaml.MappingNode):
-            self.diags.error("bad-value", f"'{name}' must be a mapping of keys to values", self.loc(node))
-            return None
-        return _Located(node, self.path, self.line_offset, self.diags)
-
-    def items(self, name: str, required: bool = False) -> list[yaml.Node]:
-        node = self.values.get(name)
-        if node is None:
-            if required:
-                self.diags.error("missing-key", f"missing required key '{name}'", self.loc(self.node))
-            return []
-        if not isinstance(node, yaml.SequenceNode):
-            self.diags.error("bad-value", f"'{name}' must be a list", self.loc(node))
-            return []
-        return list(node.value)
-
-    def item_mapping(self, node: yaml.Node, what: str) -> _Located | None:
-        if not isinstance(node, yaml.MappingNode):
-            self.diags.error("bad-value", f"each entry of {what} must be a mapping", self.loc(node))
-            return None
-        return _Located(node, self.path, self.line_offset, self.diags)
-
-    def item_text(self, node: yaml.Node, what: str) -> str | None:
-        if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
-            self.diags.error("bad-value", f"each entry of {what} must be non-empty text", self.loc(node))
-            return None
-        return str(node.value)
+    title: str = key("text", "", "the session's title, on the pack's cover", required=True)
+    date: dt.date | None = key("date", None, "the session's date; default: the book's date")
+    description: str = key("text", "", "a sentence or two on the cover, under the title")
+    chapters: tuple[str, ...] = key("texts", (), "chapter ids, in the order they are taught", required=True)
+    places: Mapping[str, Location] = places()
 
 
-def compose_mapping(text: str, path: Path, line_offset: int, diags: Diagnostics) -> _Located | None:
-    """Parse YAML text that must be a mapping; syntax errors become diagnostics."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 + line_offset if mark else 1 + line_offset
-        col = mark.column + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        diags.error("yaml", f"invalid YAML: {problem}", Location(path, line, col))
-        return None
-    if not isinstance(node, yaml.MappingNode):
-        diags.error("yaml", "expected a mapping of keys to values", Location(path, 1 + line_offset, 1))
-        return None
-    return _Located(node, path, line_offset, diags)
+@dataclass(frozen=True)
+class FontFace:
+    family: str = key("text", "", "the CSS font-family name", required=True)
+    package: str = key("text", "", "the installed Python package that ships the font file", required=True)
+    file: str = key("text", "", "the font file inside the package's files/ folder", required=True)
+    weight: int = key("integer", 400, "CSS font-weight", minimum=100)
+    style: str = key("choice", "normal", "CSS font-style", choices=("normal", "italic"))
 
 
-BOOK_KEYS = (
-    "id", "title", "subtitle", "author", "publisher", "edition", "language", "copyright",
-    "date", "trim", "theme", "raw_html", "index", "page", "printing", "volumes",
-)
+@dataclass(frozen=True)
+class ThemeManifest:
+    parent: str = key("text", "", "the theme this one extends; empty for none")
+    fonts: tuple[FontFace, ...] = key("entries", (), "the faces the PDFs are set in", schema=FontFace)
+    required_ids: Mapping[str, tuple[str, ...]] = key("ids", {}, "ids the code relies on, per template")
+    labels: Mapping[str, str] = key("labels", {}, "words sopress writes outside the templates")
+    places: Mapping[str, Location] = places()
+
+
+# How each kind of key is read from its mapping: (doc, name, spec) -> value (the default when absent or wrong).
+def _text(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    return doc.text(name, default, required=spec.required) if name in doc.values or spec.required else default
+
+
+def _choice(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    return doc.choice(name, spec.choices, default)
+
+
+def _length(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    if name not in doc.values:
+        return default
+    return doc.length(name, default or "", spec.doc) or default
+
+
+def _integer(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    if name not in doc.values and not spec.required:
+        return default
+    value = doc.integer(name, required=spec.required)
+    if spec.minimum is not None and name in doc.values and value < spec.minimum:
+        doc.diags.error("bad-value", f"'{name}' must be {spec.minimum} or more", doc.loc(doc.values[name]))
+        return default
+    return value
+
+
+def _date(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    return doc.date(name, required=spec.required) or default
+
+
+def _url(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    url = doc.text(name, required=spec.required)
+    if url and not url.startswith(("https://", "http://")):
+        doc.diags.error("bad-value", f"{name} must be a web address (https://...), not '{url}'", doc.loc(doc.values[name]))
+    return url
+
+
+def _section(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    sub = doc.mapping(name)
+    return read(spec.schema, sub, name) if sub is not None else spec.schema()  # type: ignore[misc]
+
+
+def _texts(doc: Located, name: str, spec: Key, default: Any, found: dict[str, Location]) -> Any:
+    texts = []
+    for node in doc.items(name, required=spec.required):
+        text = doc.item_text(node, name)
+        if text:
+            found[f"{name}[{len(texts)}]"] = doc.loc(node)
+            texts.append(text)
+    return tuple(texts)
+
+
+def _entries(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    entries = []
+    for node in doc.items(name, required=spec.required):
+        entry = doc.item_mapping(node, name)
+        if entry is not None:
+            entries.append(read(spec.schema, entry, f"an entry of {name}"))  # type: ignore[arg-type]
+    return tuple(entries)
+
+
+def _terms(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    terms = []
+    for node in doc.items(name):
+        if isinstance(node, yaml.MappingNode):
+            terms.append(read(IndexTermSpec, Located(node, doc.path, doc.line_offset, doc.diags), "an index entry"))
+        else:
+            term = doc.item_text(node, name)
+            if term:
+                terms.append(IndexTermSpec(term, places={".": doc.loc(node)}))
+    return tuple(terms)
+
+
+def _ids(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    sub = doc.mapping(name)
+    if sub is None:
+        return {}
+    ids = {}
+    for template in sub.values:
+        found: dict[str, Location] = {}
+        ids[template] = _texts(sub, template, Key("texts", ""), (), found)
+    return ids
+
+
+def _labels(doc: Located, name: str, spec: Key, default: Any) -> Any:
+    sub = doc.mapping(name)
+    return {label: sub.text(label) for label in sub.values} if sub is not None else {}
+
+
+READERS: dict[str, Callable[..., Any]] = {
+    "text": _text, "slug": lambda doc, name, spec, default: doc.slug(name, required=spec.required) or default,
+    "choice": _choice, "length": _length, "integer": _integer, "date": _date, "url": _url,
+    "flag": lambda doc, name, spec, default: doc.flag(name, default),
+    "section": _section, "entries": _entries, "terms": _terms, "ids": _ids, "labels": _labels,
+}
+
+
+def read(schema: type, doc: Located, what: str) -> Any:
+    """The dataclass `schema` from a located mapping: every key declared by `key()`, every problem reported."""
+    declared = [f for f in dataclasses.fields(schema) if "key" in f.metadata]
+    doc.check_keys(tuple(f.name for f in declared), what)
+    found: dict[str, Location] = {".": doc.loc(doc.node)}
+    values: dict[str, Any] = {}
+    for item in declared:
+        spec: Key = item.metadata["key"]
+        default = item.default if item.default is not dataclasses.MISSING else {}
+        if item.name in doc.keys:
+            found[item.name] = doc.loc(doc.values[item.name])
+        if spec.kind == "texts":
+            values[item.name] = _texts(doc, item.name, spec, default, found)
+        else:
+            values[item.name] = READERS[spec.kind](doc, item.name, spec, default)
+    if any(f.name == "places" for f in dataclasses.fields(schema)):
+        values["places"] = found
+    return schema(**values)
+
+
+def read_file(schema: type, path: Path, what: str, diags: Diagnostics, text: str | None = None,
+              line_offset: int = 0) -> Any | None:
+    """A whole YAML file (or front matter `text` at `line_offset`) read as `schema`; None when unusable."""
+    source = path.read_text(encoding="utf-8") if text is None else text
+    doc = compose_mapping(source, path, line_offset, diags)
+    return read(schema, doc, what) if doc is not None else None
 
 
 def read_book_config(path: Path, diags: Diagnostics) -> BookConfig | None:
-    doc = compose_mapping(path.read_text(encoding="utf-8"), path, 0, diags)
-    if doc is None:
-        return None
-    doc.check_keys(BOOK_KEYS, "book.yaml")
-    trim = Trim()
-    trim_doc = doc.mapping("trim")
-    if trim_doc is not None:
-        trim_doc.check_keys(("width", "height"), "trim")
-        trim = Trim(trim_doc.length("width", trim.width, "trim width"), trim_doc.length("height", trim.height, "trim height"))
-    volume_nodes = doc.items("volumes", required=True)
-    volumes = [doc.item_text(node, "volumes") for node in volume_nodes]
-    date = doc.date("date", required=True)
-    config = BookConfig(
-        id=doc.slug("id", required=True),
-        title=doc.text("title", required=True),
-        subtitle=doc.text("subtitle"),
-        author=doc.text("author", required=True),
-        publisher=doc.text("publisher"),
-        edition=doc.text("edition"),
-        language=doc.text("language", required=True),
-        copyright=doc.text("copyright"),
-        date=date or dt.date(1980, 1, 1),
-        trim=trim,
-        theme=doc.text("theme", "default"),
-        raw_html=doc.flag("raw_html", False),
-        index=_read_index_config(doc.mapping("index")),
-        page=_read_page_config(doc.mapping("page")),
-        printing=_read_printing(doc),
-        volumes=tuple(v for v in volumes if v),
-        volume_locations=tuple(doc.loc(n) for n, v in zip(volume_nodes, volumes) if v),
-    )
-    return config
-
-
-def _read_index_config(doc: _Located | None) -> IndexConfig:
-    if doc is None:
-        return IndexConfig()
-    doc.check_keys(("scope", "ranges"), "index")
-    return IndexConfig(
-        scope=doc.choice("scope", ("set", "volume"), IndexConfig.scope),
-        ranges=doc.choice("ranges", ("abbreviated", "full"), IndexConfig.ranges),
-    )
-
-
-def _read_page_config(doc: _Located | None) -> PageConfig:
-    if doc is None:
-        return PageConfig()
-    doc.check_keys(("margins", "folio", "bleed", "crop_marks"), "page")
-    margins = Margins()
-    margins_doc = doc.mapping("margins")
-    if margins_doc is not None:
-        sides = ("top", "bottom", "inner", "outer")
-        margins_doc.check_keys(sides, "page margins")
-        margins = Margins(**{side: margins_doc.length(side, "", f"the {side} margin") or None
-                             for side in sides if side in margins_doc.values})
-    return PageConfig(
-        margins=margins,
-        folio=doc.choice("folio", ("bottom", "top"), PageConfig.folio),
-        bleed=doc.length("bleed", PageConfig.bleed, "bleed"),
-        crop_marks=doc.flag("crop_marks", PageConfig.crop_marks),
-    )
-
-
-def _read_printing(doc: _Located) -> int:
-    printing = doc.integer("printing") if "printing" in doc.values else 1
-    if printing < 1:
-        doc.diags.error("bad-value", "'printing' must be 1 or more: the number of this printing",
-                        doc.loc(doc.values["printing"]))
-        return 1
-    return printing
+    return read_file(BookConfig, path, "book.yaml", diags)
 
 
 def read_volume_manifest(path: Path, diags: Diagnostics) -> VolumeManifest | None:
-    doc = compose_mapping(path.read_text(encoding="utf-8"), path, 0, diags)
-    if doc is None:
-        return None
-    doc.check_keys(("number", "title", "subtitle", "isbn", "sections"), "volume.yaml")
-    isbn = Isbn()
-    isbn_doc = doc.mapping("isbn")
-    if isbn_doc is not None:
-        isbn_doc.check_keys(("print", "ebook"), "isbn")
-        isbn = Isbn(isbn_doc.text("print") or None, isbn_doc.text("ebook") or None)
-    sections = []
-    for node in doc.items("sections", required=True):
-        section = doc.item_mapping(node, "sections")
-        if section is None:
-            continue
-        section.check_keys(("folder", "title", "intro", "chapters"), "a section")
-        chapter_nodes = section.items("chapters", required=True)
-        chapters = [section.item_text(n, "chapters") for n in chapter_nodes]
-        sections.append(
-            SectionManifest(
-                folder=section.text("folder", required=True),
-                title=section.text("title", required=True),
-                intro=section.text("intro") or None,
-                chapters=tuple(c for c in chapters if c),
-                chapter_locations=tuple(section.loc(n) for n, c in zip(chapter_nodes, chapters) if c),
-                location=doc.loc(node),
-            )
-        )
-    return VolumeManifest(
-        number=doc.integer("number", required=True),
-        title=doc.text("title", required=True),
-        subtitle=doc.text("subtitle"),
-        isbn=isbn,
-        sections=tuple(sections),
-        location=Location(path, 1, 1),
-    )
-
-
-FRONT_MATTER_KEYS = ("id", "title", "subtitle", "summary", "revised", "status", "videos", "index")
+    return read_file(VolumeManifest, path, "volume.yaml", diags)
 
 
 def read_front_matter(text: str, path: Path, diags: Diagnostics) -> FrontMatter | None:
     """Front matter starts on line 2 of the chapter file (after the opening `---`)."""
-    doc = compose_mapping(text, path, 1, diags)
-    if doc is None:
-        return None
-    doc.check_keys(FRONT_MATTER_KEYS, "front matter")
-    videos = []
-    for node in doc.items("videos"):
-        video = doc.item_mapping(node, "videos")
-        if video is None:
-            continue
-        video.check_keys(("title", "url"), "a video")
-        title, url = video.text("title", required=True), video.text("url", required=True)
-        if url and not url.startswith(("https://", "http://")):
-            diags.error("bad-value", f"video url must be a web address (https://...), not '{url}'", video.loc(video.values["url"]))
-        videos.append(Video(title, url))
-    index = []
-    for node in doc.items("index"):
-        if isinstance(node, yaml.MappingNode):
-            entry = _Located(node, path, 1, diags)
-            entry.check_keys(("term", "see", "see_also"), "an index entry")
-            term = entry.text("term", required=True)
-            index.append(IndexTermSpec(term, entry.text("see") or None, entry.text("see_also") or None, doc.loc(node)))
-        else:
-            term = doc.item_text(node, "index")
-            if term:
-                index.append(IndexTermSpec(term, None, None, doc.loc(node)))
-    id_node = doc.values.get("id")
-    return FrontMatter(
-        id=doc.slug("id", required=True),
-        title=doc.text("title", required=True),
-        subtitle=doc.text("subtitle"),
-        summary=doc.text("summary"),
-        revised=doc.date("revised"),
-        status=doc.choice("status", STATUSES, "draft"),
-        videos=tuple(videos),
-        index=tuple(index),
-        id_location=doc.loc(id_node) if id_node is not None else Location(path, 1, 1),
-    )
+    return read_file(FrontMatter, path, "front matter", diags, text=text, line_offset=1)
+
+
+def read_pack_manifest(path: Path, diags: Diagnostics) -> PackManifest | None:
+    return read_file(PackManifest, path, "a pack", diags)
+
+
+def read_theme_manifest(path: Path, diags: Diagnostics) -> ThemeManifest | None:
+    return read_file(ThemeManifest, path, "theme.yaml", diags)

@@ -16,7 +16,7 @@ from typing import Union
 
 import yaml
 
-from sopress.config import compose_mapping
+from sopress.yamlread import compose_mapping
 from sopress.diagnostics import Diagnostics, Location, suggest
 
 HOUSE_FILE = "house.yaml"

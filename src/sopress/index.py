@@ -34,7 +34,7 @@ def build_index(book: Book, diags: Diagnostics) -> tuple[Headword, ...]:
     places: list[tuple[IndexEntry, Locator]] = []
     for volume in book.volumes:
         for chapter in volume.chapters:
-            for entry in chapter.doc.index_entries if chapter.doc else ():
+            for entry in chapter.doc.index_entries:
                 places.append((entry, Locator(volume.number, entry.anchor, chapter.id)))
     _warn_spelling_variants([entry for entry, _ in places], diags)
 

@@ -8,15 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sopress.config import IndexConfig
 from sopress.index import letter_of
 from sopress.model import Headword, Locator
 from sopress.numerals import roman
 
-if TYPE_CHECKING:
-    from sopress.render import Output
+
+class LocatorPages(Protocol):
+    """What an output knows about the places it prints: their pages, links and chapter numbers."""
+
+    def folio(self, volume: int, anchor: str) -> str | None: ...
+
+    def locator_href(self, locator: Locator) -> str | None: ...
+
+    def chapter_number(self, chapter_id: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -48,15 +55,16 @@ class LetterGroup:
     entries: tuple[EntryView, ...]
 
 
-def index_view(headwords: tuple[Headword, ...], output: Output, config: IndexConfig) -> tuple[LetterGroup, ...]:
-    own = _own_volume(output)
+def index_view(headwords: tuple[Headword, ...], pages: LocatorPages, own: int | None,
+               config: IndexConfig) -> tuple[LetterGroup, ...]:
+    """The index for an output of volume `own` (None for an omnibus, which has no volume of its own)."""
     entries = []
     for headword in headwords:
         entry = EntryView(
             term=headword.term,
-            locators=_volume_locators(headword.locators, output, config),
+            locators=_volume_locators(headword.locators, pages, own, config),
             subentries=tuple(
-                EntryView(sub.term, _volume_locators(sub.locators, output, config), (), (), ())
+                EntryView(sub.term, _volume_locators(sub.locators, pages, own, config), (), (), ())
                 for sub in headword.subentries
             ),
             see=headword.see,
@@ -72,13 +80,8 @@ def index_view(headwords: tuple[Headword, ...], output: Output, config: IndexCon
     )
 
 
-def _own_volume(output: Output) -> int | None:
-    """The volume whose locators come first; none in an omnibus, which holds every volume."""
-    return None if len(output.linked_volumes) > 1 else output.volume.number
-
-
-def _volume_locators(locators: tuple[Locator, ...], output: Output, config: IndexConfig) -> tuple[VolumeLocators, ...]:
-    own = _own_volume(output)
+def _volume_locators(locators: tuple[Locator, ...], pages: LocatorPages, own: int | None,
+                     config: IndexConfig) -> tuple[VolumeLocators, ...]:
     chosen = [loc for loc in locators if config.scope == "set" or own is None or loc.volume == own]
     volumes = sorted({loc.volume for loc in chosen}, key=lambda v: (v != own, v))
     return tuple(
@@ -86,22 +89,20 @@ def _volume_locators(locators: tuple[Locator, ...], output: Output, config: Inde
             volume=volume,
             roman=roman(volume),
             own=volume == own,
-            pages=_pages([loc for loc in chosen if loc.volume == volume], output, config.ranges),
+            pages=_pages([loc for loc in chosen if loc.volume == volume], pages, config.ranges),
         )
         for volume in volumes
     )
 
 
-def _pages(locators: list[Locator], output: Output, ranges: str) -> tuple[PageRef, ...]:
+def _pages(locators: list[Locator], pages: LocatorPages, ranges: str) -> tuple[PageRef, ...]:
     """Page labels in reading order, duplicates dropped and consecutive pages collapsed."""
     refs: list[tuple[int | None, str, str | None]] = []  # (page number, label, href)
     for loc in locators:
-        folio = output.folio(loc.volume, loc.anchor)
-        href = None
-        if output.links_to(loc.volume):
-            href = f"{output.document_of(loc.chapter_id)}#{loc.anchor}"
+        folio = pages.folio(loc.volume, loc.anchor)
+        href = pages.locator_href(loc)
         number = int(folio) if folio and folio.isdigit() else None
-        label = folio or f"ch. {output.resolved.targets[loc.chapter_id].number}"
+        label = folio or f"ch. {pages.chapter_number(loc.chapter_id)}"
         if refs and refs[-1][1] == label:
             continue
         refs.append((number, label, href))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -88,7 +89,8 @@ class Chapter:
     path: Path
     source: str  # Markdown body without front matter
     body_line: int  # line of the body's first line in the file
-    doc: Document | None = None
+    title_line: int | None = None  # without front matter: the body line (from 0) of the '#' heading that is the title
+    doc: Document = field(default_factory=lambda: Document([], {}))  # empty until the parse stage fills it in
 
     @property
     def id(self) -> str:
@@ -192,13 +194,26 @@ class Headword:
 
 
 @dataclass(frozen=True)
+class Pack:
+    """A training pack: chapters taught in one session, handed out as one PDF with a training record."""
+
+    id: str  # the file's name: content/packs/<id>.yaml
+    title: str
+    date: dt.date
+    description: str
+    chapters: tuple[str, ...]  # chapter ids, in teaching order
+    path: Path
+
+
+@dataclass(frozen=True)
 class ResolvedBook:
     """The whole set after resolve: every id known, every reference bound to its target."""
 
     book: Book
     targets: dict[str, Target]
-    links: dict[Reference, Target] = field(default_factory=dict)
+    links: dict[Reference, Target]
     index: tuple[Headword, ...] = ()
+    packs: tuple[Pack, ...] = ()
 
     def volume(self, number: int) -> Volume:
         return next(v for v in self.book.volumes if v.number == number)

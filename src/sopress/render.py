@@ -24,45 +24,11 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 import sopress
-from sopress.index_view import index_view
-from sopress.model import Document, ResolvedBook, Target, Volume
-from sopress.numerals import roman
-from sopress.pagesetup import Profile, page_setup
-from sopress.parse import CALLOUT_KINDS
-from sopress.qr import qr_code, short_url
+from sopress.dialect import CALLOUT_KINDS, make_markdown
+from sopress.model import Document, Locator, ResolvedBook, Target, Volume
+from sopress.pagemap import PageMap
 
-OutputFormat = Literal["pdf", "epub"]
-PageMap = dict[int, dict[str, str]]  # volume -> anchor -> printed folio, from the last layout
-
-
-def theme_dir(name: str) -> Path:
-    return Path(sopress.__file__).parent / "themes" / name
-
-
-def available_themes() -> list[str]:
-    root = Path(sopress.__file__).parent / "themes"
-    return sorted(p.name for p in root.iterdir() if p.is_dir())
-
-
-def make_environment(root: Path, theme: str) -> jinja2.Environment:
-    """Templates in the project's templates/ override the theme's, name by name."""
-    theme_loader = jinja2.FileSystemLoader(theme_dir(theme))
-    loaders: list[jinja2.BaseLoader] = []
-    if (root / "templates").is_dir():
-        loaders.append(jinja2.FileSystemLoader(root / "templates"))
-    # "!name" always means the theme's own template, so an override can extend what it replaces (as in Sphinx).
-    loaders += [theme_loader, jinja2.PrefixLoader({"": theme_loader}, delimiter="!")]
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
-        undefined=jinja2.StrictUndefined,
-        # Markup is escaped; stylesheets are not markup (an escaped quote breaks a CSS string).
-        autoescape=jinja2.select_autoescape(disabled_extensions=("css",), default_for_string=True, default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["roman"] = roman
-    return env
+OutputFormat = Literal["pdf", "epub", "handout"]
 
 
 @functools.cache
@@ -127,45 +93,57 @@ class Output:
     document_of: Callable[[str], str]  # chapter id -> file that holds it ('' when one document)
     image_href: Callable[[Path], str]
     page_map: PageMap = field(default_factory=dict)
-    printed: dict[tuple[int, str], str | None] = field(default_factory=dict)
+    linked_chapters: frozenset[str] = frozenset()  # handouts: the chapters in this PDF
     linked_volumes: frozenset[int] = frozenset()  # volumes in the same file; default: this one
     page_breaks: PageBreaks | None = None  # EPUB only: print page starts, for pagebreak markers
 
-    def links_to(self, volume: int) -> bool:
+    def links_to(self, volume: int, chapter_id: str) -> bool:
+        """Whether a place is in this output, a live link away. A handout holds only its own chapter."""
+        if self.format == "handout":
+            return chapter_id in self.linked_chapters
         return volume in (self.linked_volumes or {self.volume.number})
 
     def href(self, target: Target) -> str | None:
         """A live link within this file; None for another volume (a print reader turns pages)."""
-        if not self.links_to(target.volume):
+        if not self.links_to(target.volume, target.chapter_id):
             return None
         document = self.document_of(target.chapter_id) if target.chapter_id else ""
         return f"{document}#{target.id}"
 
+    @property
+    def own_volume(self) -> int | None:
+        """The volume this output is of; None for an omnibus, which holds several."""
+        return None if len(self.linked_volumes) > 1 else self.volume.number
+
+
+@dataclass
+class PageNumbers:
+    """The page numbers one rendering prints, from the last layout's page map.
+
+    They are returned with the rendering's HTML, so that the PDF builder can lay a volume out
+    again while the numbers it printed still move.
+    """
+
+    page_map: PageMap
+    printed: dict[tuple[int, str], str | None] = field(default_factory=dict)
+
     def folio(self, volume: int, anchor: str) -> str | None:
-        """The printed page of an anchor as the last layout left it; remembered, to check after layout."""
         folio = self.page_map.get(volume, {}).get(anchor)
         self.printed[(volume, anchor)] = folio
         return folio
 
-    def label(self, target: Target) -> str:
-        """How a reference names its target: the title, or 'Figure 12.3' for figures and tables."""
-        if target.kind in ("figure", "table"):
-            return f"{target.kind.capitalize()} {target.number}"
-        return target.title
 
-
-RENDER_OPTIONS = OptionsDict({
-    "xhtmlOut": True, "breaks": False, "langPrefix": "language-", "highlight": highlight_code, "html": True,
-    "typographer": True, "linkify": False, "quotes": "\u201c\u201d\u2018\u2019", "maxNesting": 100,
-})
+# The dialect's own options (typographer, quotes, raw HTML), written out as XHTML with highlighting.
+RENDER_OPTIONS = OptionsDict({**make_markdown().options, "xhtmlOut": True, "highlight": highlight_code})
 
 
 class MarkdownRenderer(RendererHTML):
     """markdown-it's HTML renderer with cross-references, figures, callouts and EPUB-ready notes."""
 
-    def __init__(self, output: Output, macros: Any, raw_html: bool):
+    def __init__(self, output: Output, macros: Any, raw_html: bool, pages: PageNumbers):
         super().__init__()
-        self.output, self.macros, self.raw_html = output, macros, raw_html
+        self.output, self.macros, self.raw_html, self.pages = output, macros, raw_html, pages
+        self.boxes: dict[str, int] = {}  # tick boxes met so far, per document (their fields' names)
         for kind in CALLOUT_KINDS:
             self.rules[f"container_{kind}_open"] = self._callout_open
             self.rules[f"container_{kind}_close"] = self._callout_close
@@ -213,12 +191,12 @@ class MarkdownRenderer(RendererHTML):
         if target is None:
             return text or ""
         output = self.output
-        same_volume = output.links_to(target.volume)
+        same_volume = output.links_to(target.volume, target.chapter_id)
         return str(self.macros.xref(
-            text=text, label=output.label(target), target=target, href=output.href(target),
-            volume=output.resolved.volume(target.volume), same_volume=same_volume,
+            text=text, label=Markup(self.macros.target_label(target=target)), target=target,
+            href=output.href(target), volume=output.resolved.volume(target.volume), same_volume=same_volume,
             chapter=output.resolved.targets[target.chapter_id], format=output.format,
-            page=output.folio(target.volume, target.id) if output.format == "pdf" else None,
+            page=self.pages.folio(target.volume, target.id) if output.format != "epub" else None,
         ))
 
     def paragraph_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
@@ -264,7 +242,11 @@ class MarkdownRenderer(RendererHTML):
         ))
 
     def task_checkbox(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        return str(self.macros.checkbox(checked=tokens[idx].meta["checked"], format=self.output.format))
+        """A tick box; in a handout a fillable one, named by chapter and item, its item's text as tooltip."""
+        self.boxes[env["docId"]] = number = self.boxes.get(env["docId"], 0) + 1
+        item = "".join(t.content for t in tokens[idx + 1:] if t.type in ("text", "code_inline")).strip()
+        return str(self.macros.checkbox(checked=tokens[idx].meta["checked"], format=self.output.format,
+                                        name=f"{env['docId']}-item-{number}", item=item))
 
     def _callout_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         kind, _, title = tokens[idx].info.strip().partition(" ")
@@ -325,12 +307,20 @@ def book_context(resolved: ResolvedBook, build_date: str) -> dict[str, Any]:
 
 
 class VolumeRenderer:
-    """Renders one volume's Markdown for one output format and hands it to the templates."""
+    """Renders one volume's Markdown for one output and hands it to the templates.
+
+    What it printed (the page numbers) is read back from `printed` once the rendering is done.
+    """
 
     def __init__(self, env: jinja2.Environment, output: Output, context: dict[str, Any]):
         self.env, self.output, self.context = env, output, context
+        self.pages = PageNumbers(output.page_map)
         macros = env.get_template("markdown.html").module
-        self.markdown = MarkdownRenderer(output, macros, output.resolved.book.config.raw_html)
+        self.markdown = MarkdownRenderer(output, macros, output.resolved.book.config.raw_html, self.pages)
+
+    @property
+    def printed(self) -> dict[tuple[int, str], str | None]:
+        return dict(self.pages.printed)
 
     def html(self, doc: Document | None) -> Markup:
         return self.markdown.render_document(doc) if doc is not None else Markup("")
@@ -342,24 +332,14 @@ class VolumeRenderer:
             logo=self.output.image_href(logo) if logo else None, **values
         )
 
+    # What the index needs to print a locator (sopress.index_view.LocatorPages).
+    def folio(self, volume: int, anchor: str) -> str | None:
+        return self.pages.folio(volume, anchor)
 
-@dataclass(frozen=True)
-class PrintVolume:
-    """A volume's HTML for the PDF, and the other pages' numbers it printed (from the last layout)."""
+    def locator_href(self, locator: Locator) -> str | None:
+        if not self.output.links_to(locator.volume, locator.chapter_id):
+            return None
+        return f"{self.output.document_of(locator.chapter_id)}#{locator.anchor}"
 
-    html: str
-    printed: dict[tuple[int, str], str | None]
-
-
-def volume_html(resolved: ResolvedBook, volume: Volume, env: jinja2.Environment,
-                context: dict[str, Any], fonts: list[Any], page_map: PageMap,
-                profile: Profile = "screen") -> PrintVolume:
-    """The whole volume as one HTML document, for the PDF, laid out for the given output profile."""
-    output = Output("pdf", volume, resolved, document_of=lambda _id: "", image_href=lambda p: p.as_uri(),
-                    page_map=page_map)
-    renderer = VolumeRenderer(env, output, context)
-    keywords = [section.title for section in volume.sections]
-    index = index_view(resolved.index, output, resolved.book.config.index)
-    html = renderer.page("print/volume.html", fonts=fonts, keywords=keywords, href=lambda i: f"#{i}", index=index,
-                         page_setup=page_setup(resolved.book.config, profile), qr_code=qr_code, short_url=short_url)
-    return PrintVolume(html, dict(output.printed))
+    def chapter_number(self, chapter_id: str) -> str:
+        return self.output.resolved.targets[chapter_id].number

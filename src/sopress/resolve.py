@@ -14,15 +14,14 @@ def resolve_book(book: Book, diags: Diagnostics) -> ResolvedBook:
     for volume in book.volumes:
         for number, chapter in enumerate(volume.chapters, 1):
             registry.add_chapter(volume.number, number, chapter)
-    resolved = ResolvedBook(book=book, targets=registry.targets, index=build_index(book, diags))
+    links: dict[Reference, Target] = {}
     for volume in book.volumes:
         for section in volume.sections:
             if section.intro is not None:
-                registry.bind(section.intro, None, resolved.links)
+                registry.bind(section.intro, None, links)
             for chapter in section.chapters:
-                if chapter.doc is not None:
-                    registry.bind(chapter.doc, chapter, resolved.links)
-    return resolved
+                registry.bind(chapter.doc, chapter, links)
+    return ResolvedBook(book=book, targets=registry.targets, links=links, index=build_index(book, diags))
 
 
 class _Registry:
@@ -52,8 +51,6 @@ class _Registry:
             chapter.front.id_location,
         )
         self.chapter_files[chapter.path.resolve()] = chapter.id
-        if chapter.doc is None:
-            return
         for heading in chapter.doc.headings:
             self._define(Target(heading.id, "heading", heading.text, volume, chapter.id), heading.location)
             self.slugs[(chapter.id, heading.slug)] = heading.id

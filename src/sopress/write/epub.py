@@ -16,14 +16,61 @@ import io
 import mimetypes
 import uuid
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ebooklib import epub
 
 from sopress.config import BookConfig
-from sopress.epub_edition import EpubEdition, NavEntry
+from sopress.model import Volume
 from sopress.numerals import roman
 from sopress.write.atomic import atomic_path
+
+# What the EPUB builder hands the writer: documents already rendered, and the parts around them.
+@dataclass(frozen=True)
+class NavEntry:
+    title: str
+    href: str
+    children: tuple[NavEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Landmark:
+    kind: str  # epub:type: cover, titlepage, toc, bodymatter, index
+    title: str
+    href: str
+
+
+@dataclass(frozen=True)
+class PageTarget:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class EpubDocument:
+    file_name: str
+    title: str
+    content: str
+
+
+@dataclass(frozen=True)
+class EpubEdition:
+    """One EPUB's documents in reading order (cover, title pages, nav, body, index) and its parts."""
+
+    volumes: tuple[Volume, ...]  # one volume, or all of them for the omnibus
+    documents: tuple[EpubDocument, ...]
+    nav_file: str
+    toc: tuple[NavEntry, ...]
+    page_list: tuple[PageTarget, ...]
+    cover_svg: str
+    images: dict[Path, str]  # source file -> name inside the EPUB
+    stylesheet: str
+
+    @property
+    def omnibus(self) -> bool:
+        return len(self.volumes) > 1
+
 
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 

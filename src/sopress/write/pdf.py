@@ -7,12 +7,11 @@ volume is one job in a process pool, and a volume whose HTML has not changed is 
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlparse
 
 import pydyf
@@ -20,10 +19,10 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-import sopress
 from sopress.numerals import roman
 from sopress.pagesetup import Profile
 from sopress.write.atomic import atomic_path
+from sopress.write.cache import OutputCache, input_key
 
 BODY_START_ID = "body-start"
 
@@ -83,12 +82,7 @@ class PdfJob:
     profile: Profile = "screen"
 
     def cache_key(self) -> str:
-        digest = hashlib.sha256()
-        for part in (self.html, self.base_url, str(self.source_date_epoch), self.profile,
-                     weasyprint.__version__, sopress.__version__):
-            digest.update(part.encode())
-            digest.update(b"\0")
-        return digest.hexdigest()
+        return input_key(self.html, self.base_url, str(self.source_date_epoch), self.profile, weasyprint.__version__)
 
 
 @dataclass(frozen=True)
@@ -107,16 +101,27 @@ class PdfResult:
         return str(page - self.front_pages) if page > self.front_pages else roman(page).lower()
 
 
+def _render(html: str, base_url: str, allowed_roots: tuple[str, ...], epoch: int, font_config: FontConfiguration,
+            **options: object) -> weasyprint.Document:
+    # The font subsetter stamps fonts with the current time unless this is set.
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    fetcher = ProjectFetcher(allowed_roots)
+    # Presentational hints give `<ol start=...>` its first number (a procedure continued after a note).
+    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+        font_config=font_config, presentational_hints=True, **options
+    )
+
+
+def _title_in_viewer(pdf: pydyf.PDF) -> None:
+    """The document title in the viewer's title bar rather than the file name (PDF/UA asks for it)."""
+    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+
+
 def lay_out(job: PdfJob) -> PdfResult:
     """Runs in a worker process: render, record where every anchor lands, write atomically."""
     started = time.perf_counter()
-    # The font subsetter stamps fonts with the current time unless this is set.
-    os.environ["SOURCE_DATE_EPOCH"] = str(job.source_date_epoch)
-    fetcher = ProjectFetcher(job.allowed_roots)
-    # Presentational hints give `<ol start=...>` its first number (a procedure continued after a note).
-    document = weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
-        font_config=FontConfiguration(), presentational_hints=True, **PDF_OPTIONS[job.profile]
-    )
+    document = _render(job.html, job.base_url, job.allowed_roots, job.source_date_epoch, FontConfiguration(),
+                       **PDF_OPTIONS[job.profile])
     anchors: dict[str, int] = {}
     for number, page in enumerate(document.pages, 1):
         for anchor in page.anchors:
@@ -124,14 +129,13 @@ def lay_out(job: PdfJob) -> PdfResult:
     front_pages = anchors.get(BODY_START_ID, 1) - 1
 
     def finish(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
-        """What WeasyPrint leaves out: page labels (roman front matter, arabic body from 1), and the
-        document title in the viewer's title bar rather than the file name (PDF/UA asks for it)."""
+        """What WeasyPrint leaves out: page labels (roman front matter, arabic body from 1)."""
         nums = pydyf.Array()
         if front_pages:
             nums.extend([0, pydyf.Dictionary({"S": "/r"})])
         nums.extend([front_pages, pydyf.Dictionary({"S": "/D", "St": 1})])
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
-        pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+        _title_in_viewer(pdf)
 
     output = Path(job.output)
     with atomic_path(output) as temp:
@@ -148,32 +152,84 @@ def lay_out(job: PdfJob) -> PdfResult:
 
 
 class LayoutCache:
-    """Remembers, per volume, the input key and the result of the last layout (build/.cache)."""
+    """Remembers, per volume and profile, the input key and the result of the last layout (build/.cache)."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, entry: Callable[[str], Path]):
+        self.cache = OutputCache(entry)
 
-    def _file(self, job: PdfJob) -> Path:
-        return self.folder / f"pdf-volume-{job.volume}-{job.profile}.json"
+    @staticmethod
+    def name(job: PdfJob) -> str:
+        return f"pdf-volume-{job.volume}-{job.profile}"
 
     def lookup(self, job: PdfJob) -> PdfResult | None:
-        try:
-            record = json.loads(self._file(job).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        output = Path(job.output)
-        if record.get("key") != job.cache_key() or not output.is_file():
-            return None
-        if record.get("output_sha256") != _sha256(output):
-            return None
-        result = PdfResult(**{**record["result"], "laid_out": False, "seconds": 0.0})
-        return result
+        result = self.cache.lookup(self.name(job), job.cache_key(), Path(job.output))
+        return None if result is None else PdfResult(**{**result, "laid_out": False, "seconds": 0.0})
 
     def store(self, job: PdfJob, result: PdfResult) -> None:
-        record = {"key": job.cache_key(), "output_sha256": _sha256(Path(result.output)), "result": asdict(result)}
-        with atomic_path(self._file(job)) as temp:
-            temp.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+        self.cache.store(self.name(job), job.cache_key(), Path(result.output), asdict(result))
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# Handouts are working documents with fillable fields: tagged (PDF/UA-1) in the archival profile,
+# never PDF/A (a form that asks viewers to draw its fields cannot be PDF/A).
+HANDOUT_OPTIONS: dict[str, dict[str, object]] = {"screen": {}, "print": {}, "archival": {"pdf_variant": "pdf/ua-1"}}
+_handout_fonts: FontConfiguration | None = None  # one per worker process, shared by its handouts
+
+
+def _finish_form(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
+    """Make the fields show as drawn in every viewer.
+
+    WeasyPrint asks viewers to draw the fields themselves (NeedAppearances), and viewers that do
+    (poppler, browsers' viewers) then draw a ticked checkbox empty: the appearances it writes are
+    complete, so viewers are told to use them, and each checkbox gets an 'Off' appearance and a
+    check character for viewers that redraw anyway.
+    """
+    _title_in_viewer(pdf)
+    form = pdf.catalog.get("AcroForm")
+    if form is None:
+        return
+    form["NeedAppearances"] = "false"
+    for reference in form["Fields"]:
+        field = pdf.objects[int(reference.split()[0])]
+        if field.get("FT") == "/Btn" and "AP" in field:
+            x1, y1, x2, y2 = (float(v) for v in field["Rect"])
+            off = pydyf.Stream(extra={"Type": "/XObject", "Subtype": "/Form",
+                                      "BBox": pydyf.Array((0, 0, abs(x2 - x1), abs(y2 - y1)))})
+            pdf.add_object(off)
+            field["AP"]["N"]["Off"] = off.reference
+            field["MK"]["CA"] = pydyf.String("4")  # ZapfDingbats' check mark
+
+
+@dataclass(frozen=True)
+class HandoutJob:
+    """One handout or pack to lay out and write (picklable, no model objects)."""
+
+    name: str
+    html: str
+    base_url: str
+    allowed_roots: tuple[str, ...]
+    output: str
+    source_date_epoch: int
+    profile: Profile = "screen"
+
+    def cache_key(self) -> str:
+        return input_key(self.html, self.base_url, str(self.source_date_epoch), self.profile, weasyprint.__version__)
+
+
+@dataclass(frozen=True)
+class HandoutResult:
+    name: str
+    output: str
+    pages: int
+    seconds: float
+
+
+def write_handout(job: HandoutJob) -> HandoutResult:
+    """Runs in a worker process: lay out a handout with its form fields and write it atomically."""
+    global _handout_fonts
+    started = time.perf_counter()
+    _handout_fonts = _handout_fonts or FontConfiguration()
+    options = {"pdf_forms": True, **HANDOUT_OPTIONS[job.profile]}
+    document = _render(job.html, job.base_url, job.allowed_roots, job.source_date_epoch, _handout_fonts, **options)
+    with atomic_path(Path(job.output)) as temp:
+        document.write_pdf(temp, finisher=_finish_form, **options)
+    return HandoutResult(job.name, job.output, len(document.pages), time.perf_counter() - started)

@@ -1,71 +1,51 @@
-"""Render stage for EPUB: one or more volumes as XHTML documents, nav, cover and page-list.
+"""The EPUB builder: each volume (and, on request, the whole set) as an EPUB 3.
 
 Every document, the navigation document included, is rendered here from the theme's templates;
-the EPUB writer only packages them.
+the EPUB writer (sopress.write.epub) only packages them. The link policy of an EPUB: references
+within the file are live links; references to another volume name it and the chapter number; the
+print edition's page numbers come in as the page-list, from the last layout's page map.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
+from sopress.builders import BuildContext, BuilderOutput
 from sopress.index_view import index_view
-from sopress.model import Image, ResolvedBook, Volume
+from sopress.model import Image, Volume
 from sopress.numerals import roman
-from sopress.render import Output, PageBreaks, PageMap, VolumeRenderer
+from sopress.pagemap import PageMap
+from sopress.render import Output, PageBreaks, VolumeRenderer
+from sopress.write.epub import EpubDocument, EpubEdition, Landmark, NavEntry, PageTarget, write_epub
 
 
-@dataclass(frozen=True)
-class NavEntry:
-    title: str
-    href: str
-    children: tuple[NavEntry, ...] = ()
+class EpubBuilder:
+    name = "epub"
+
+    def __init__(self, ctx: BuildContext):
+        self.ctx = ctx
+
+    def build(self, volumes: list[Volume], page_map: PageMap, omnibus: bool = False) -> BuilderOutput:
+        """An EPUB per volume, and with `omnibus` one of the whole set."""
+        ctx, book = self.ctx, self.ctx.resolved.book
+        editions = [(f"Volume {v.number}", [v], ctx.paths.epub(v.slug)) for v in volumes]
+        if omnibus:
+            editions.append(("The whole set", list(book.volumes), ctx.paths.omnibus()))
+        result = BuilderOutput()
+        for name, volumes_in_file, output in editions:
+            ctx.progress.step(f"{name}: writing the EPUB")
+            edition = epub_edition(ctx, volumes_in_file, page_map)
+            write_epub(book.config, edition, ctx.timestamp, output)
+            result.files.append(output)
+            ctx.progress.explain(f"wrote {output} ({len(edition.documents)} documents, "
+                                 f"{len(edition.page_list)} print page markers)")
+        return result
 
 
-@dataclass(frozen=True)
-class Landmark:
-    kind: str  # epub:type: cover, titlepage, toc, bodymatter, index
-    title: str
-    href: str
-
-
-@dataclass(frozen=True)
-class PageTarget:
-    label: str
-    href: str
-
-
-@dataclass(frozen=True)
-class EpubDocument:
-    file_name: str
-    title: str
-    content: str
-
-
-@dataclass(frozen=True)
-class EpubEdition:
-    """One EPUB's documents in reading order (cover, title pages, nav, body, index) and its parts."""
-
-    volumes: tuple[Volume, ...]  # one volume, or all of them for the omnibus
-    documents: tuple[EpubDocument, ...]
-    nav_file: str
-    toc: tuple[NavEntry, ...]
-    page_list: tuple[PageTarget, ...]
-    cover_svg: str
-    images: dict[Path, str]  # source file -> name inside the EPUB
-    stylesheet: str
-
-    @property
-    def omnibus(self) -> bool:
-        return len(self.volumes) > 1
-
-
-def epub_edition(resolved: ResolvedBook, volumes: list[Volume], env: jinja2.Environment,
-                 context: dict[str, Any], page_map: PageMap) -> EpubEdition:
+def epub_edition(ctx: BuildContext, volumes: list[Volume], page_map: PageMap) -> EpubEdition:
     """One XHTML document per title page, section opener and chapter, as reading systems expect."""
+    resolved, env, context, label = ctx.resolved, ctx.env, ctx.globals, ctx.theme.label
     omnibus = len(volumes) > 1
     files = _file_names(volumes)
     images = {image.path: f"images/{index}{image.path.suffix.lower()}"
@@ -80,7 +60,7 @@ def epub_edition(resolved: ResolvedBook, volumes: list[Volume], env: jinja2.Envi
         return Output("epub", volume, resolved, document_of=lambda i: files.get(i, ""), image_href=images.__getitem__,
                       page_map=page_map, linked_volumes=linked, page_breaks=breaks)
 
-    cover = EpubDocument("cover.xhtml", "Cover", VolumeRenderer(env, output_for(first), context).page(
+    cover = EpubDocument("cover.xhtml", label("cover"), VolumeRenderer(env, output_for(first), context).page(
         "epub/cover.xhtml", omnibus=omnibus))
     documents, toc, marks = [cover], [], []
     for volume in volumes:
@@ -101,7 +81,7 @@ def epub_edition(resolved: ResolvedBook, volumes: list[Volume], env: jinja2.Envi
                 documents.append(page(chapter.id, chapter.title, "chapter.html", chapter=chapter))
                 headings = tuple(
                     NavEntry(h.text, f"{files[chapter.id]}#{h.id}")
-                    for h in (chapter.doc.headings if chapter.doc else ()) if h.level == 2
+                    for h in chapter.doc.headings if h.level == 2
                 )
                 chapters.append(NavEntry(f"{resolved.targets[chapter.id].number}. {chapter.title}",
                                          files[chapter.id], headings))
@@ -114,22 +94,22 @@ def epub_edition(resolved: ResolvedBook, volumes: list[Volume], env: jinja2.Envi
         marks += breaks.marks
 
     index_output = output_for(first)
-    index = index_view(resolved.index, index_output, resolved.book.config.index)
+    renderer = VolumeRenderer(env, index_output, context)
+    index = index_view(resolved.index, renderer, index_output.own_volume, resolved.book.config.index)
     if index:
-        renderer = VolumeRenderer(env, index_output, context)
-        documents.append(EpubDocument(files["index"], "Index", renderer.page(
-            "epub/page.xhtml", title="Index", fragment="index.html", index=index)))
-        toc.append(NavEntry("Index", files["index"]))
+        documents.append(EpubDocument(files["index"], label("index"), renderer.page(
+            "epub/page.xhtml", title=label("index"), fragment="index.html", index=index, omnibus=omnibus)))
+        toc.append(NavEntry(label("index"), files["index"]))
 
     page_list = tuple(PageTarget(label, f"{file}#{mark}") for label, mark, file in marks)
-    landmarks = [Landmark("cover", "Cover", "cover.xhtml"),
-                 Landmark("titlepage", "Title page", files[f"title-page-{first.number}"]),
-                 Landmark("toc", "Contents", "nav.xhtml"),
-                 Landmark("bodymatter", "Start of content", files[first.sections[0].id])]
+    landmarks = [Landmark("cover", label("cover"), "cover.xhtml"),
+                 Landmark("titlepage", label("title_page"), files[f"title-page-{first.number}"]),
+                 Landmark("toc", label("contents"), "nav.xhtml"),
+                 Landmark("bodymatter", label("bodymatter"), files[first.sections[0].id])]
     if index:
-        landmarks.append(Landmark("index", "Index", files["index"]))
+        landmarks.append(Landmark("index", label("index"), files["index"]))
     nav_renderer = VolumeRenderer(env, output_for(first), context)
-    nav = EpubDocument("nav.xhtml", "Contents", nav_renderer.page(
+    nav = EpubDocument("nav.xhtml", label("contents"), nav_renderer.page(
         "epub/nav.xhtml", toc=toc, landmarks=landmarks, page_list=page_list, omnibus=omnibus))
     documents.insert(2, nav)  # after the cover and the first title page
     return EpubEdition(

@@ -1,0 +1,41 @@
+"""Where every output, page map and cache entry of a build lives: the one owner of those names.
+
+Each PDF profile paginates on its own (print spells out link addresses), so it has its own PDFs,
+page maps and cache entries; EPUBs and handouts do not depend on the profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sopress.pagesetup import Profile
+
+
+@dataclass(frozen=True)
+class BuildPaths:
+    root: Path  # the build folder (ROOT/build unless --build-dir says otherwise)
+    book_id: str
+
+    @staticmethod
+    def suffix(profile: Profile) -> str:
+        return "" if profile == "screen" else f"-{profile}"
+
+    def pdf(self, volume_slug: str, profile: Profile) -> Path:
+        return self.root / "pdf" / f"{volume_slug}{self.suffix(profile)}.pdf"
+
+    def page_map(self, volume_slug: str, profile: Profile) -> Path:
+        return self.root / "pagemap" / f"{volume_slug}{self.suffix(profile)}.json"
+
+    def cache_entry(self, name: str) -> Path:
+        """The record of what made an output (sopress.write.cache), by the output's cache name."""
+        return self.root / ".cache" / f"{name}.json"
+
+    def epub(self, volume_slug: str) -> Path:
+        return self.root / "epub" / f"{volume_slug}.epub"
+
+    def omnibus(self) -> Path:
+        return self.root / "epub" / f"{self.book_id}.epub"
+
+    def handouts(self) -> Path:
+        return self.root / "handouts"

@@ -1,0 +1,48 @@
+"""What made each output: a key of its inputs and the output's checksum, so unchanged work is skipped.
+
+An output is taken as still valid only when the key of what would make it now equals the recorded
+one and the file on disk is the file that was written (nobody replaced or truncated it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import sopress
+from sopress.write.atomic import atomic_path
+
+
+def input_key(*parts: str) -> str:
+    """A digest of everything an output depends on, sopress's own version included."""
+    digest = hashlib.sha256()
+    for part in (*parts, sopress.__version__):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+class OutputCache:
+    def __init__(self, entry: Callable[[str], Path]):
+        self.entry = entry  # where the record of a named output lives (sopress.paths)
+
+    def lookup(self, name: str, key: str, output: Path) -> dict[str, Any] | None:
+        """The result recorded with the output, when it is still valid; None when it must be made."""
+        try:
+            record = json.loads(self.entry(name).read_text(encoding="utf-8"))
+            if record.get("key") != key or record.get("output_sha256") != file_sha256(output):
+                return None
+        except (OSError, ValueError):
+            return None
+        return record["result"]
+
+    def store(self, name: str, key: str, output: Path, result: dict[str, Any]) -> None:
+        record = {"key": key, "output_sha256": file_sha256(output), "result": result}
+        with atomic_path(self.entry(name)) as temp:
+            temp.write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
