@@ -46,6 +46,7 @@ def main() -> None:
     Examples:
       sopress check                 validate content/ without rendering
       sopress build                 build every volume as PDF and EPUB into build/
+      sopress handout --all         a training handout of every SOP into build/handouts/
       sopress list                  show the volumes, sections and chapters with their ids
     """
 
@@ -122,6 +123,59 @@ def check(root: Path, strict: bool) -> None:
     chapters = sum(len(v.chapters) for v in resolved.book.volumes)
     click.echo(f"{len(resolved.book.volumes)} volumes, {chapters} chapters: "
                f"no errors, {len(diagnostics)} warning(s)", err=True)
+
+
+@main.command()
+@ROOT_OPTION
+@click.argument("chapters", nargs=-1, metavar="[CHAPTER-ID]...")
+@click.option("--section", "sections", multiple=True, metavar="FOLDER",
+              help="Every chapter of a section: its folder (01-finance), or volume/folder where two volumes "
+                   "have one of that name. Repeat for several.")
+@click.option("--volume", "volumes", type=int, multiple=True, metavar="N", help="Every chapter of volume N; repeat for several.")
+@click.option("--all", "everything", is_flag=True, help="A handout of every chapter of the set.")
+@click.option("--pack", "packs", multiple=True, metavar="ID",
+              help="A training pack described in content/packs/ID.yaml: cover, handouts, training record.")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default=None,
+              help="Page size. Default: book.yaml's handouts.paper (letter unless it says a4).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where the PDFs go. Default: BUILD_DIR/handouts.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Handouts laid out in parallel, one process each.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The build folder whose print page maps give page numbers. Default: ROOT/build.")
+@click.option("--profile", type=click.Choice(["screen", "archival"]), default="screen", show_default=True,
+              help="archival writes tagged PDFs (PDF/UA-1), for records that must be accessible.")
+@STRICT_OPTION
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
+@click.option("-v", "--verbose", is_flag=True, help="Name each handout as it is laid out.")
+def handout(root: Path, chapters: tuple[str, ...], sections: tuple[str, ...], volumes: tuple[int, ...],
+            everything: bool, packs: tuple[str, ...], paper: str | None, out: Path | None, jobs: int,
+            build_dir: Path | None, profile: Profile, strict: bool, quiet: bool, verbose: bool) -> None:
+    """Training handouts: one SOP per PDF, with fillable checklists and a sign-off block.
+
+    Each chapter becomes OUT/<chapter-id>.pdf; each pack OUT/packs/<pack-id>.pdf. References to
+    other chapters print as "see Title (Vol. IV, p. 212)", with the page numbers of the print
+    edition: build it first (sopress build --format pdf --profile print), or they print as "?".
+    A handout whose source has not changed is not laid out again.
+
+    \b
+    Examples:
+      sopress handout patch-management                one SOP: build/handouts/patch-management.pdf
+      sopress handout --section 01-finance --paper a4 every SOP of a section, on A4
+      sopress handout --volume 3 -j 4                 a whole volume, four at a time
+      sopress handout --all --out ~/training          every SOP of the set
+      sopress handout --pack new-technician-week-1    a training pack from content/packs/
+    """
+    progress = Progress(level=-1 if quiet else (1 if verbose else 0))
+    try:
+        made = api.handouts(root, chapters, sections, volumes, everything, packs, paper=paper, out=out, jobs=jobs,
+                            strict=strict, build_dir=build_dir, progress=progress, profile=profile)
+    except SopressError as exc:
+        _fail(exc, root)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    _report(made.diagnostics, root)
+    progress.step(f"Made {len(made.files)} handout(s), {made.laid_out} laid out.")
 
 
 @main.command(name="list")
