@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 
-.PHONY: books test test-fast test-set check bench clean
+.PHONY: books test test-fast test-set check bench clean tools publish
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,17 @@ books: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/sopress check
+
+# DAISY Ace for `sopress publish`: tools/ace/ (package-lock.json pins it), run with the system Chromium.
+ACE := tools/ace/node_modules/.bin/ace-cli
+$(ACE): tools/ace/package.json tools/ace/package-lock.json
+	cd tools/ace && PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1 npm ci --no-audit --no-fund --silent
+	touch $@
+
+tools: $(ACE)
+
+publish: $(STAMP) $(ACE)
+	$(BIN)/sopress publish --jobs $(JOBS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -21,7 +21,7 @@ def test_version():
     assert result.exit_code == 0 and sopress.__version__ in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["list"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["list"], ["import"], ["new"], ["serve"], ["publish"]])
 def test_every_command_has_help_with_examples(command):
     result = run(*command, "--help")
     assert result.exit_code == 0
@@ -76,3 +76,33 @@ def test_list_shows_ids_and_status(make_project):
     assert result.exit_code == 0
     assert "Volume 1: Basics  [vol-one]" in result.output
     assert "      2. Beta Procedure  [beta] (draft)" in result.output
+
+
+def test_links_warn_lets_a_check_with_broken_links_pass(make_project):
+    root = make_project(edits={"content/vol-two/01-deep/delta.md": "---\nid: delta\ntitle: D\n---\n\n[x](#nope)\n"})
+    assert run("check", "--root", str(root)).exit_code == 1
+    lenient = run("check", "--root", str(root), "--links", "warn")
+    assert lenient.exit_code == 0
+    assert "delta.md:6:5: warning[unknown-target]: no chapter or heading has the id 'nope'" in lenient.output
+    assert run("check", "--root", str(root), "--links", "warn", "--strict").exit_code == 1
+    assert run("check", "--root", str(root)).exit_code == 1  # the option holds for its own run only
+
+
+def test_import_and_new_report_and_refuse_like_every_command(tmp_path):
+    from conftest import ROOTS
+
+    target = tmp_path / "handbook"
+    first = run("import", "mkdocs", str(ROOTS / "import-mkdocs"), "--into", str(target))
+    assert first.exit_code == 0
+    assert "mkdocs.yml:27:9: warning[import-flattened]" in first.output
+    assert "Imported 5 chapter(s) in 1 volume(s)" in first.output
+    again = run("import", "mkdocs", str(ROOTS / "import-mkdocs"), "--into", str(target))
+    assert again.exit_code == 1 and "error[import-target]" in again.output
+    assert run("import", "mkdocs", str(ROOTS / "import-mkdocs"), "--into", str(target), "--force").exit_code == 0
+    assert run("import", "sphinx", str(ROOTS / "import-mkdocs")).exit_code == 2
+    assert run("check", "--root", str(target), "--strict").exit_code == 0
+
+    made = run("new", str(tmp_path / "manual"))
+    assert made.exit_code == 0 and "sopress build" in made.output
+    assert run("check", "--root", str(tmp_path / "manual"), "--strict").exit_code == 0
+    assert run("new", str(tmp_path / "manual")).exit_code == 1

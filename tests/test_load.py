@@ -8,6 +8,11 @@ from sopress import api
 from sopress.diagnostics import SopressError
 
 
+ROOTS_BASIC_BOOK = (
+    "id: field-guide\ntitle: Field Guide\nauthor: A\nlanguage: en\ndate: 2026-01-15\nvolumes: [vol-one, vol-two]\n"
+)
+
+
 def problems(root, strict=False) -> list[str]:
     with pytest.raises(SopressError) as caught:
         api.check(root, strict=strict)
@@ -73,12 +78,64 @@ def test_front_matter_errors_name_line_and_column(make_project):
     assert any(line.startswith(f"{chapter}:5:10: error[bad-value]: 'revised' must be an ISO date") for line in found)
 
 
-def test_chapter_without_front_matter(make_project):
-    root = make_project(edits={"content/vol-two/01-deep/delta.md": "# Delta\n\nNo front matter.\n"})
-    assert (
-        "content/vol-two/01-deep/delta.md:1:1: error[front-matter]: a chapter must start with YAML front matter "
-        "between '---' lines"
-    ) in problems(root)
+VOL_TWO_WITH_EPSILON = (
+    "number: 2\ntitle: Advanced\nsections:\n  - folder: 01-deep\n    title: Deep Water\n"
+    "    intro: intro.md\n    chapters: [delta.md, epsilon.md]\n"
+)
+
+
+def test_chapter_without_front_matter_takes_its_title_from_its_heading_and_its_id_from_its_path(make_project):
+    root = make_project(edits={
+        "content/vol-two/volume.yaml": VOL_TWO_WITH_EPSILON,
+        "content/vol-two/01-deep/epsilon.md": "# Epsilon Checks\n\nSee [](#delta).\n\n## Details\n\nText.\n",
+    })
+    resolved, diagnostics = api.check(root, strict=True)
+    assert diagnostics == []
+    epsilon = resolved.book.volumes[1].chapters[1]
+    assert (epsilon.id, epsilon.title) == ("vol-two-01-deep-epsilon", "Epsilon Checks")
+    headings = [(h.level, h.text, h.id) for h in epsilon.doc.headings]
+    assert headings == [(2, "Details", "vol-two-01-deep-epsilon--details")]
+
+
+def test_several_title_headings_stay_one_level_under_the_chapter_title(make_project):
+    root = make_project(edits={
+        "content/vol-two/volume.yaml": VOL_TWO_WITH_EPSILON,
+        "content/vol-two/01-deep/epsilon.md": "# First part\n\nText.\n\n# Second part\n\n## Inside\n\nMore.\n",
+    })
+    resolved, diagnostics = api.check(root, strict=True)
+    assert diagnostics == []
+    epsilon = resolved.book.volumes[1].chapters[1]
+    assert epsilon.title == "First part"
+    assert [(h.level, h.text) for h in epsilon.doc.headings] == [(2, "Second part"), (3, "Inside")]
+
+
+def test_chapter_without_front_matter_or_title_heading_and_broken_front_matter(make_project):
+    root = make_project(edits={
+        "content/vol-two/01-deep/delta.md": "No front matter, and no heading.\n",
+        "content/vol-one/02-more/gamma.md": "---\nid: gamma\ntitle: Gamma\n\nThe front matter is never closed.\n",
+    })
+    found = problems(root)
+    assert ("content/vol-two/01-deep/delta.md:1:1: error[front-matter]: a chapter needs YAML front matter between "
+            "'---' lines, or a '#' heading to take its title from") in found
+    assert "content/vol-one/02-more/gamma.md:1:1: error[front-matter]: front matter is not closed by a '---' line" \
+        in found
+
+
+def test_links_warn_reports_unknown_targets_as_warnings(make_project):
+    book = (ROOTS_BASIC_BOOK + "links: warn\n")
+    root = make_project(edits={
+        "content/book.yaml": book,
+        "content/vol-two/01-deep/delta.md": "---\nid: delta\ntitle: Delta\n---\n\n[gone](#nope) [old](old.md)\n",
+    })
+    _, diagnostics = api.check(root)
+    assert [d.format(root) for d in diagnostics] == [
+        "content/vol-two/01-deep/delta.md:6:8: warning[unknown-target]: no chapter or heading has the id 'nope'",
+        "content/vol-two/01-deep/delta.md:6:21: warning[unknown-target]: 'old.md' links to a file that does not exist",
+    ]
+    assert len(problems(root, strict=True)) == 2
+    root = make_project(edits={"content/book.yaml": ROOTS_BASIC_BOOK + "links: sometimes\n"})
+    found = problems(root)
+    assert any("error[bad-value]: 'links' must be one of strict, warn, not 'sometimes'" in line for line in found)
 
 
 def test_duplicate_volume_numbers(make_project):

@@ -12,10 +12,11 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import TYPE_CHECKING, Iterable, Literal
 
 from sopress.builders import BuildContext
 from sopress.diagnostics import Diagnostic, Diagnostics, Location, SopressError, suggest
+from sopress.glyphs import check_glyphs
 from sopress.load import load_book
 from sopress.model import Book, ResolvedBook, Volume
 from sopress.packs import read_packs
@@ -27,7 +28,9 @@ from sopress.progress import SILENT, Progress
 from sopress.render import book_context
 from sopress.resolve import resolve_book
 from sopress.theme import Theme, load_theme, make_environment
-from sopress.write.pdf import PdfResult
+
+if TYPE_CHECKING:  # the PDF writer imports WeasyPrint, which check and list never need
+    from sopress.write.pdf import PdfResult
 
 Format = Literal["pdf", "epub"]
 FORMATS: tuple[Format, ...] = ("pdf", "epub")
@@ -134,6 +137,14 @@ def handouts(
     return made
 
 
+def publish(root: Path, edition: str | None = None, draft: bool = False, jobs: int = 2,
+            build_dir: Path | None = None, progress: Progress = SILENT):
+    """A validated release in ROOT/publish/<edition>/ (sopress.publish); raises PublishRefused when a gate fails."""
+    from sopress.publish import publish as publish_release
+
+    return publish_release(root, edition=edition, draft=draft, jobs=jobs, build_dir=build_dir, progress=progress)
+
+
 def select_chapters(resolved: ResolvedBook, ids: Iterable[str] = (), sections: Iterable[str] = (),
                     volumes: Iterable[int] = (), everything: bool = False) -> list[str]:
     """Chapter ids in reading order for a selection; a section is its folder, or volume/folder."""
@@ -214,6 +225,7 @@ def _check(root: Path, strict: bool) -> tuple[ResolvedBook, Theme, list[Diagnost
     resolved = resolve_book(parse_book(book, diags), diags) if book is not None and theme is not None else None
     if resolved is not None:
         resolved = dataclasses.replace(resolved, packs=read_packs(resolved, diags))
+        check_glyphs(resolved.book, theme, diags)
     _stop_on_errors(diags, strict, resolved is None)
     assert resolved is not None and theme is not None
     return resolved, theme, diags.sorted()

@@ -14,14 +14,22 @@ import click
 import sopress
 from sopress import api
 from sopress.diagnostics import Diagnostic, SopressError
+from sopress.importer import TOOLS, import_book
+from sopress.new import new_project
 from sopress.pagesetup import PROFILES, Profile
 from sopress.progress import Progress
+from sopress.resolve import links_mode
 
 ROOT_OPTION = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
     help="The project folder: it holds content/ and, optionally, templates/.",
 )
 STRICT_OPTION = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+LINKS_OPTION = click.option(
+    "--links", type=click.Choice(["strict", "warn"]), default=None,
+    help="warn: a link to an unknown target is a warning, not an error (for a freshly imported tree). "
+         "Default: book.yaml's links (strict unless it says warn).",
+)
 
 
 def _report(diagnostics: list[Diagnostic], root: Path) -> None:
@@ -37,7 +45,18 @@ def _fail(exc: SopressError, root: Path) -> None:
     sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Commands(click.Group):
+    """Ctrl-C stops any command with one line and the conventional status, 130; no traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("sopress: interrupted; outputs of earlier builds are as they were", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(sopress.__version__, prog_name="sopress")
 def main() -> None:
     """Publish a tree of Markdown SOPs as print-ready PDF volumes and EPUB editions.
@@ -48,6 +67,9 @@ def main() -> None:
       sopress build                 build every volume as PDF and EPUB into build/
       sopress handout --all         a training handout of every SOP into build/handouts/
       sopress list                  show the volumes, sections and chapters with their ids
+      sopress serve --open          a live preview in the browser, reloaded on every save
+      sopress new my-manual         start a project that builds as it is
+      sopress import mkdocs ~/site  turn a MkDocs (or mdBook, GitBook) tree into a project
     """
 
 
@@ -67,10 +89,11 @@ def main() -> None:
                    "written as <volume>-print.pdf and <volume>-archival.pdf. See docs/pdf.md.")
 @click.option("--omnibus", is_flag=True, help="Also build one EPUB of the whole set: build/epub/<book id>.epub.")
 @STRICT_OPTION
+@LINKS_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
 @click.option("-v", "--verbose", is_flag=True, help="Explain each stage as it runs.")
 def build(root: Path, formats: tuple[str, ...], volumes: tuple[int, ...], jobs: int, build_dir: Path | None,
-          profile: Profile, omnibus: bool, strict: bool, quiet: bool, verbose: bool) -> None:
+          profile: Profile, omnibus: bool, strict: bool, links: str | None, quiet: bool, verbose: bool) -> None:
     """Build the set: build/pdf/<volume>.pdf and build/epub/<volume>.epub.
 
     The sources are checked first; any error stops the build before anything is written, and
@@ -85,12 +108,14 @@ def build(root: Path, formats: tuple[str, ...], volumes: tuple[int, ...], jobs: 
       sopress build --profile print          PDFs for the press: bleed, crop marks
       sopress build --format epub --omnibus  every volume's EPUB and one of the whole set
       sopress build --root ~/books/manual -q a project elsewhere, quietly
+      sopress build --links warn             report unknown link targets as warnings
     """
     wanted = ("pdf", "epub") if "all" in formats else formats
     progress = Progress(level=-1 if quiet else (1 if verbose else 0))
     try:
-        result = api.build(root, wanted, volumes, jobs=jobs, strict=strict, build_dir=build_dir, progress=progress,
-                           profile=profile, omnibus=omnibus)
+        with links_mode(links):
+            result = api.build(root, wanted, volumes, jobs=jobs, strict=strict, build_dir=build_dir,
+                               progress=progress, profile=profile, omnibus=omnibus)
     except SopressError as exc:
         _fail(exc, root)
     except ValueError as exc:
@@ -102,7 +127,8 @@ def build(root: Path, formats: tuple[str, ...], volumes: tuple[int, ...], jobs: 
 @main.command()
 @ROOT_OPTION
 @STRICT_OPTION
-def check(root: Path, strict: bool) -> None:
+@LINKS_OPTION
+def check(root: Path, strict: bool, links: str | None) -> None:
     """Validate the whole source without rendering anything.
 
     Reads book.yaml, every volume manifest, every chapter's front matter and Markdown, and
@@ -114,9 +140,11 @@ def check(root: Path, strict: bool) -> None:
       sopress check
       sopress check --strict        fail on warnings too (for CI)
       sopress check --root ../manual
+      sopress check --links warn    an imported tree: broken links are warnings
     """
     try:
-        resolved, diagnostics = api.check(root, strict)
+        with links_mode(links):
+            resolved, diagnostics = api.check(root, strict)
     except SopressError as exc:
         _fail(exc, root)
     _report(diagnostics, root)
@@ -178,6 +206,93 @@ def handout(root: Path, chapters: tuple[str, ...], sections: tuple[str, ...], vo
     progress.step(f"Made {len(made.files)} handout(s), {made.laid_out} laid out.")
 
 
+@main.command()
+@ROOT_OPTION
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port on 127.0.0.1 to serve on; 0 picks a free one.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the contents page in the default browser.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The build folder whose page maps number the print preview. Default: ROOT/build.")
+@LINKS_OPTION
+def serve(root: Path, port: int, open_browser: bool, build_dir: Path | None, links: str | None) -> None:
+    """A live preview of the set at http://127.0.0.1:PORT/, reloaded on every save.
+
+    The contents page lists every volume, section and chapter with its status; each chapter is a
+    page rendered as in the EPUB, with live links between chapters and volumes. Saving a chapter,
+    a manifest, house.yaml, a pack or a template reloads the open page where it was; while the
+    sources have errors, the page (and this terminal) shows them with their places. A chapter's
+    print preview (/VOLUME/CHAPTER.print.html, .pdf, .png?page=N) lays out that chapter alone,
+    numbered from where the last `sopress build --format pdf` put it. Only 127.0.0.1 is served,
+    and only generated pages and files inside content/. Ctrl-C stops it. See docs/preview.md.
+
+    \b
+    Examples:
+      sopress serve                       http://127.0.0.1:8000/
+      sopress serve --open                and open it in the browser
+      sopress serve --port 0              any free port (the address is printed)
+      sopress serve --root ~/books/manual --port 8100
+    """
+    from sopress.serve import PortInUse, serve as run_server
+
+    try:
+        run_server(root, port, build_dir, links, open_browser, report=lambda line: click.echo(line, err=True))
+    except PortInUse as exc:
+        raise click.BadParameter(f"{exc.strerror}; choose another, or --port 0 for any free port",
+                                 param_hint="'--port'") from exc
+    except OSError as exc:
+        raise click.BadParameter(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}",
+                                 param_hint="'--port'") from exc
+
+
+@main.command()
+@ROOT_OPTION
+@click.option("--edition", default=None, metavar="NAME",
+              help="The release's name, slugified: publish/NAME/. Default: book.yaml's edition (First edition -> "
+                   "first-edition).")
+@click.option("--draft", is_flag=True, help="Allow chapters that are not final; the release is marked DRAFT "
+                                            "(publish/NAME-DRAFT/, its manifest and its page).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Volumes laid out, and validators run, in parallel.")
+@click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The build folder the books are built in first. Default: ROOT/build.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
+@click.option("-v", "--verbose", is_flag=True, help="Explain each stage and each gate's result.")
+def publish(root: Path, edition: str | None, draft: bool, jobs: int, build_dir: Path | None, quiet: bool,
+            verbose: bool) -> None:
+    """A validated release in publish/<edition>/, for the printer, the stores and the trainers.
+
+    Builds what is out of date (print and screen PDFs, the EPUBs and the omnibus, every handout and
+    pack), then runs every gate: check --strict and every chapter final, the PDFs read back,
+    handouts for every chapter, EPUBCheck and DAISY Ace on every EPUB. If one fails, it says which
+    and where, exits 1 and leaves publish/ as it was. See docs/publish.md.
+
+    \b
+    Examples:
+      sopress publish                          publish/first-edition/ (from book.yaml's edition)
+      sopress publish --edition 2027-reprint   publish/2027-reprint/, beside the others
+      sopress publish --draft                  a review copy: publish/first-edition-DRAFT/
+    """
+    from sopress.publish import PublishRefused
+
+    progress = Progress(level=-1 if quiet else (1 if verbose else 0))
+    try:
+        made = api.publish(root, edition=edition, draft=draft, jobs=jobs, build_dir=build_dir, progress=progress)
+    except PublishRefused as exc:
+        _report(exc.diagnostics, root)
+        for gate in exc.failed:
+            click.echo(f"sopress: gate '{gate.name}' ({gate.title}): {gate.summary()}", err=True)
+        click.echo("sopress: publish refused; publish/ was left as it was", err=True)
+        sys.exit(1)
+    except SopressError as exc:
+        _fail(exc, root)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    progress.step(f"{made.folder}: {len(made.artifacts)} files, {len(made.gates)} gates passed"
+                  + ("" if made.replaced else "; it already held this release, left as it was"))
+
+
 @main.command(name="list")
 @ROOT_OPTION
 def list_command(root: Path) -> None:
@@ -201,3 +316,62 @@ def list_command(root: Path) -> None:
             for chapter in section.chapters:
                 number += 1
                 click.echo(f"    {number:3d}. {chapter.title}  [{chapter.id}] ({chapter.front.status})")
+
+
+@main.command(name="import")
+@click.argument("tool", type=click.Choice(TOOLS))
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The folder the sopress project is written to. Default: SOURCE's name with -sopress, here.")
+@click.option("--volumes", type=click.Choice(["one", "parts"]), default="one", show_default=True,
+              help="One volume for the whole book, or one per top-level part (a MkDocs nav section, an mdBook "
+                   "part, a GitBook group).")
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty, replacing its content/ folder.")
+def import_command(tool: str, source: Path, into: Path | None, volumes: str, force: bool) -> None:
+    """Turn a MkDocs, mdBook or GitBook tree into a sopress project.
+
+    Reads the tool's own table of contents (mkdocs.yml's nav, SUMMARY.md) and writes
+    content/book.yaml, a volume manifest, section folders and chapters with front matter,
+    converting admonitions, alerts, includes, links and images on the way. SOURCE is only read.
+    Whatever could not be carried over is printed as path:line:col: warning[code]: message.
+    See docs/import.md.
+
+    \b
+    Examples:
+      sopress import mkdocs ~/src/handbook --into handbook-book
+      sopress import mdbook ./guide --into guide-book --volumes parts
+      sopress import gitbook ./space --into space-book --force   replace an earlier import
+    """
+    target = into or Path(f"{source.resolve().name}-sopress")
+    try:
+        result = import_book(tool, source, target, force=force, volumes=volumes)
+    except SopressError as exc:
+        _fail(exc, source)
+    _report(result.diagnostics, source)
+    click.echo(f"Imported {result.chapters} chapter(s) in {result.volumes} volume(s) into {target}, "
+               f"{len(result.diagnostics)} warning(s). Next:\n  sopress check --root {target}\n"
+               f"  sopress build --root {target}", err=True)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def new(folder: Path) -> None:
+    """Start a project: a small book that builds as it is, to write your own SOPs into.
+
+    FOLDER must be new or empty. It gets content/book.yaml, content/house.yaml (your company's
+    names and numbers), one volume with two chapters (cross-references, a checklist, a callout,
+    house values) and a Makefile.
+
+    \b
+    Examples:
+      sopress new my-manual
+      sopress new . && sopress build        in an empty folder
+    """
+    try:
+        made = new_project(folder)
+    except SopressError as exc:
+        _fail(exc, folder)
+    click.echo(f"Created {len(made)} files in {folder}. Build the book:\n  cd {folder}\n  sopress check\n"
+               "  sopress build           build/pdf/volume-1.pdf and build/epub/volume-1.epub\n"
+               "(or `make books`). Then edit content/house.yaml and write your SOPs under content/volume-1/.",
+               err=True)

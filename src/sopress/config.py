@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 import yaml
 
 from sopress.diagnostics import Diagnostics, Location
+from sopress.sources import read_source
 from sopress.yamlread import Located, compose_mapping
 
 STATUSES = ("outline", "draft", "review", "final")
@@ -206,7 +207,7 @@ class PackManifest:
 class FontFace:
     family: str = key("text", "", "the CSS font-family name", required=True)
     package: str = key("text", "", "the installed Python package that ships the font file", required=True)
-    file: str = key("text", "", "the font file inside the package's files/ folder", required=True)
+    file: str = key("text", "", "the font file, relative to the package's folder", required=True)
     weight: int = key("integer", 400, "CSS font-weight", minimum=100)
     style: str = key("choice", "normal", "CSS font-style", choices=("normal", "italic"))
 
@@ -339,7 +340,9 @@ def read(schema: type, doc: Located, what: str) -> Any:
 def read_file(schema: type, path: Path, what: str, diags: Diagnostics, text: str | None = None,
               line_offset: int = 0) -> Any | None:
     """A whole YAML file (or front matter `text` at `line_offset`) read as `schema`; None when unusable."""
-    source = path.read_text(encoding="utf-8") if text is None else text
+    source = read_source(path, diags) if text is None else text
+    if source is None:
+        return None
     doc = compose_mapping(source, path, line_offset, diags)
     return read(schema, doc, what) if doc is not None else None
 

@@ -28,10 +28,11 @@ class Diagnostic:
         """The `path:line:col: error[code]: message` form editors jump to."""
         path = self.location.path
         if root is not None:
-            try:
-                path = path.resolve().relative_to(root.resolve())
-            except ValueError:
-                pass
+            # The path as the author sees it: a symbolic link is named, not the file it leads to.
+            for candidate, base in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):
+                if candidate.is_relative_to(base):
+                    path = candidate.relative_to(base)
+                    break
         loc = self.location
         return f"{path}:{loc.line}:{loc.col}: {self.severity}[{self.code}]: {self.message}"
 

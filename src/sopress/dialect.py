@@ -40,6 +40,7 @@ def make_markdown() -> MarkdownIt:
     md.inline.ruler.before("text", "house_var", _house_var)
     md.core.ruler.after("inline", "house_tables", _house_tables)
     md.core.ruler.after("inline", "heading_trailing_attrs", _heading_trailing_attrs)
+    md.core.ruler.before("replacements", "escaped_punctuation", _escaped_punctuation)
     md.core.ruler.push("task_checkboxes", _task_checkboxes)
     md.core.ruler.push("table_captions", _table_captions)
     return md
@@ -109,6 +110,22 @@ def _table_tokens(table: Table, line_map: list[int] | None) -> list[Token]:
     return out + [Token("tbody_close", "tbody", -1), Token("table_close", "table", -1)]
 
 
+def _escaped_punctuation(state: StateCore) -> None:
+    r"""`\---` means three hyphens: an escape protects the run of the same mark after it from the
+    typographer (which would otherwise still turn the two left over into an en dash)."""
+    for token in state.tokens:
+        children = token.children or []
+        for i in range(len(children) - 1, 0, -1):
+            escape, after = children[i - 1], children[i]
+            if escape.type != "text_special" or escape.content not in "-." or after.type != "text":
+                continue
+            run = len(after.content) - len(after.content.lstrip(escape.content))
+            if run:
+                protected = Token("text_special", "", 0, content=after.content[:run], info="escape")
+                after.content = after.content[run:]
+                children.insert(i, protected)
+
+
 def _heading_trailing_attrs(state: StateCore) -> None:
     """Pandoc's `## Title {#id .class}`, which mdit's attrs plugins do not read."""
     for i, token in enumerate(state.tokens):
@@ -168,3 +185,12 @@ def _take_caption(table: Token, inline: Token) -> None:
                 if attr.startswith("#"):
                     table.attrSet("id", attr[1:])
     table.meta["caption"] = children
+
+
+def smart_text(md: MarkdownIt, text: str) -> str:
+    """Plain text with the typographer's quotes and dashes, as running text gets them (for titles)."""
+    if not text:
+        return text
+    line = md.parseInline(text, {"house": HouseSheet(), "house_uses": []})[0]
+    kept = ("text", "text_special", "code_inline", "softbreak")
+    return "".join(" " if c.type == "softbreak" else c.content for c in line.children or [] if c.type in kept)

@@ -18,6 +18,7 @@ import yaml
 
 from sopress.yamlread import compose_mapping
 from sopress.diagnostics import Diagnostics, Location, suggest
+from sopress.sources import read_source
 
 HOUSE_FILE = "house.yaml"
 SHORTCODE = re.compile(r"\{\{<\s*var\s+([^\s>]*)\s*>\}\}")
@@ -122,7 +123,8 @@ def read_house_sheet(content: Path, diags: Diagnostics) -> HouseSheet:
     path = content / HOUSE_FILE
     if not path.is_file():
         return HouseSheet()
-    doc = compose_mapping(path.read_text(encoding="utf-8"), path, 0, diags)
+    text = read_source(path, diags)
+    doc = compose_mapping(text, path, 0, diags) if text is not None else None
     if doc is None:
         return HouseSheet(path)
     reader = _SheetReader(path, diags)

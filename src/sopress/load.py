@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
+from markdown_it import MarkdownIt
+
 from sopress.config import (
+    FrontMatter,
     SectionManifest,
     read_book_config,
     read_front_matter,
     read_volume_manifest,
 )
 from sopress.diagnostics import Diagnostics, Location
+from sopress.dialect import TRAILING_ATTRS
 from sopress.house import read_house_sheet
+from sopress.sources import read_source
 from sopress.model import Book, Chapter, Section, Volume
 
 
@@ -26,17 +33,19 @@ def load_book(root: Path, diags: Diagnostics) -> Book | None:
     if config is None:
         return None
     volumes = []
+    failed: dict[Path, str] = {}  # listed chapter files that could not be loaded -> the id they declare
     for folder_name, location in zip(config.volumes, config.volume_locations):
-        volume = _load_volume(root, folder_name, location, diags)
+        volume = _load_volume(root, folder_name, location, diags, failed)
         if volume is not None:
             volumes.append(volume)
     _check_volume_numbers(volumes, diags)
-    unlisted = _unlisted_chapters(volumes, diags)
+    unlisted = _unlisted_chapters(volumes, failed, diags)
     house = read_house_sheet(root / "content", diags)
-    return Book(config=config, root=root, volumes=tuple(volumes), unlisted=unlisted, house=house)
+    return Book(config=config, root=root, volumes=tuple(volumes), unlisted=unlisted, house=house, failed=failed)
 
 
-def _load_volume(root: Path, folder_name: str, location: Location, diags: Diagnostics) -> Volume | None:
+def _load_volume(root: Path, folder_name: str, location: Location, diags: Diagnostics,
+                 failed: dict[Path, str]) -> Volume | None:
     folder = root / "content" / folder_name
     manifest_file = folder / "volume.yaml"
     if not _inside(folder, root / "content"):
@@ -48,7 +57,8 @@ def _load_volume(root: Path, folder_name: str, location: Location, diags: Diagno
     manifest = read_volume_manifest(manifest_file, diags)
     if manifest is None:
         return None
-    sections = tuple(_load_section(folder, s, diags) for s in manifest.sections)
+    _check_section_folders(manifest.sections, diags)
+    sections = tuple(_load_section(folder, s, diags, failed) for s in manifest.sections)
     return Volume(
         number=manifest.number,
         title=manifest.title,
@@ -59,7 +69,8 @@ def _load_volume(root: Path, folder_name: str, location: Location, diags: Diagno
     )
 
 
-def _load_section(volume_folder: Path, manifest: SectionManifest, diags: Diagnostics) -> Section:
+def _load_section(volume_folder: Path, manifest: SectionManifest, diags: Diagnostics,
+                  failed: dict[Path, str]) -> Section:
     folder = volume_folder / manifest.folder
     if not folder.is_dir():
         diags.error("missing-file", f"section folder '{manifest.folder}' does not exist", manifest.location)
@@ -69,14 +80,16 @@ def _load_section(volume_folder: Path, manifest: SectionManifest, diags: Diagnos
         if not path.is_file():
             diags.error("missing-file", f"chapter file '{manifest.folder}/{name}' does not exist", location)
             continue
-        chapter = load_chapter(path, diags)
+        chapter = load_chapter(path, volume_folder.parent, diags)
         if chapter is not None:
             chapters.append(chapter)
+        else:
+            failed[path.resolve()] = _declared_id(path)
     intro_path, intro_source = None, ""
     if manifest.intro:
         intro_path = folder / manifest.intro
         if intro_path.is_file():
-            intro_source = intro_path.read_text(encoding="utf-8")
+            intro_source = read_source(intro_path, diags, volume_folder.parent.parent) or ""
         else:
             diags.error("missing-file", f"section intro '{manifest.folder}/{manifest.intro}' does not exist", manifest.location)
             intro_path = None
@@ -89,13 +102,18 @@ def _load_section(volume_folder: Path, manifest: SectionManifest, diags: Diagnos
     )
 
 
-def load_chapter(path: Path, diags: Diagnostics) -> Chapter | None:
-    """Split off the front matter, keeping the line where the body starts for diagnostics."""
-    text = path.read_text(encoding="utf-8")
+def load_chapter(path: Path, content: Path, diags: Diagnostics) -> Chapter | None:
+    """Split off the front matter, keeping the line where the body starts for diagnostics.
+
+    Front matter is optional: plain Markdown (a folder of pages from a documentation site) takes its
+    title from its first '#' heading and its id from its path under `content`.
+    """
+    text = read_source(path, diags, content.parent)
+    if text is None:
+        return None
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip() != "---":
-        diags.error("front-matter", "a chapter must start with YAML front matter between '---' lines", Location(path))
-        return None
+        return _plain_chapter(path, content, text, diags)
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         diags.error("front-matter", "front matter is not closed by a '---' line", Location(path))
@@ -104,6 +122,43 @@ def load_chapter(path: Path, diags: Diagnostics) -> Chapter | None:
     if front is None:
         return None
     return Chapter(front=front, path=path, source="".join(lines[end + 1 :]), body_line=end + 2)
+
+
+def _plain_chapter(path: Path, content: Path, text: str, diags: Diagnostics) -> Chapter | None:
+    tokens = MarkdownIt("commonmark").parse(text)
+    title = next((i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h1"), None)
+    if title is None:
+        diags.error("front-matter", "a chapter needs YAML front matter between '---' lines, or a '#' heading "
+                    "to take its title from", Location(path))
+        return None
+    inline = tokens[title + 1]
+    words = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+    line = tokens[title].map[0] if tokens[title].map else 0
+    front = FrontMatter(id=path_id(path, content), title=TRAILING_ATTRS.sub("", words).strip(),
+                        places={".": Location(path, line + 1, 1)})
+    return Chapter(front=front, path=path, source=text, body_line=1, title_line=line)
+
+
+def path_id(path: Path, content: Path) -> str:
+    """The id of a chapter without front matter: its path under content/ as a slug, so it is stable and unique."""
+    return slug(path.resolve().relative_to(content.resolve()).with_suffix("").as_posix())
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII letters and digits joined by single hyphens: what ids and folder names are made of."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _check_section_folders(sections, diags: Diagnostics) -> None:
+    """Two sections in one folder would share their chapters' files and their EPUB documents."""
+    seen: dict[str, SectionManifest] = {}
+    for section in sections:
+        first = seen.setdefault(section.folder, section)
+        if first is not section:
+            diags.error("duplicate-folder", f"section folder '{section.folder}' is also the folder of "
+                                            f"'{first.title}' (line {first.location.line}): each section needs a "
+                                            "folder of its own", section.location)
 
 
 def _check_volume_numbers(volumes: list[Volume], diags: Diagnostics) -> None:
@@ -118,12 +173,18 @@ def _check_volume_numbers(volumes: list[Volume], diags: Diagnostics) -> None:
         seen[volume.number] = volume
 
 
-def _unlisted_chapters(volumes: list[Volume], diags: Diagnostics) -> dict[str, Path]:
+def _declared_id(path: Path) -> str:
+    """The id a chapter that failed to load meant to have, so that links to it are not reported too."""
+    match = re.search(rb"^id:\s*([a-z0-9-]+)\s*$", path.read_bytes(), re.M) if path.is_file() else None
+    return match.group(1).decode() if match else ""
+
+
+def _unlisted_chapters(volumes: list[Volume], failed: dict[Path, str], diags: Diagnostics) -> dict[str, Path]:
     """A Markdown file in a section folder that no manifest lists is probably forgotten.
 
     Returns the ids such files declare, so that references to them can say why they fail.
     """
-    listed = {ch.path for v in volumes for ch in v.chapters}
+    listed = {ch.path for v in volumes for ch in v.chapters} | {p for p in failed}
     listed |= {s.intro_path for v in volumes for s in v.sections if s.intro_path}
     unlisted: dict[str, Path] = {}
     for volume in volumes:
@@ -137,7 +198,7 @@ def _unlisted_chapters(volumes: list[Volume], diags: Diagnostics) -> dict[str, P
                         f"'{path.name}' is not listed in {volume.slug}/volume.yaml and will not be published",
                         Location(path),
                     )
-                    chapter = load_chapter(path, Diagnostics())
+                    chapter = load_chapter(path, volume.folder.parent, Diagnostics())
                     if chapter is not None:
                         unlisted[chapter.id] = path
     return unlisted

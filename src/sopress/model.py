@@ -81,6 +81,7 @@ class Document:
     checklists: tuple[Checklist, ...] = ()
     images: tuple[Image, ...] = ()
     captions: tuple[Caption, ...] = ()
+    anchors: tuple[tuple[str, Location], ...] = ()  # ids written in raw HTML, as link targets
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,7 @@ class Book:
     root: Path  # the project folder (holds content/ and optionally templates/)
     volumes: tuple[Volume, ...]
     unlisted: dict[str, Path] = field(default_factory=dict)  # ids of chapter files no volume includes
+    failed: dict[Path, str] = field(default_factory=dict)  # listed chapter files that did not load -> their id
     house: HouseSheet = field(default_factory=HouseSheet)  # content/house.yaml: the company's names and numbers
 
     @property

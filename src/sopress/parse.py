@@ -7,19 +7,42 @@ by the resolve stage once every chapter of the set has been read.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import pickle
 import re
 import unicodedata
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+import sopress
 from sopress.diagnostics import Diagnostics, Location
-from sopress.dialect import make_markdown
+from sopress.dialect import make_markdown, smart_text
 from sopress.house import HouseUses, expand
+from sopress.sources import read_source
+from sopress.write.atomic import atomic_path
 from sopress.model import Book, Caption, Chapter, Checklist, Document, Heading, Image, IndexEntry, Reference
 
+HOST_NAME = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
+                       r"|^\[[0-9A-Fa-f:.]+\]$")
+ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+RAW_TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)")
+RAW_IMG_SRC = re.compile(r"""<img\b[^>]*?\ssrc\s*=\s*["']([^"']*)["']""", re.I)
+RAW_ALT = re.compile(r"""\salt\s*=\s*["']([^"']*)["']""", re.I)
+RAW_HREF = re.compile(r"""<a\b[^>]*?\shref\s*=\s*["']([^"']*)["']""", re.I)
+RAW_ID = re.compile(r"""<[A-Za-z][^>]*?\sid\s*=\s*["']([^"']*)["']""")
+# Other tools' syntax that sopress does not read: it would print literally (sopress import converts it).
+FOREIGN_SYNTAX = (
+    (re.compile(r"^(?:!!!|\?\?\?\+?)\s*[A-Za-z]+"), "a MkDocs admonition", "write '::: note Title' ... ':::'"),
+    (re.compile(r"^\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]", re.I), "a GitHub alert",
+     "write '::: note' ... ':::' instead of the quote"),
+    (re.compile(r"\{\{#[a-z_]+[^}]*\}\}"), "an mdBook include", "paste the text in, or run `sopress import mdbook`"),
+    (re.compile(r"\{:\s*[^}]*\}"), "a kramdown/Python-Markdown attribute list",
+     "write Pandoc's {#id .class}, or leave it out"),
+)
 EXPLICIT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 WEB_SCHEMES = ("http:", "https:", "mailto:", "tel:")
@@ -32,8 +55,66 @@ def slugify(text: str) -> str:
     return re.sub(r"[\s_]+", "-", text) or "section"
 
 
+class CachedMarkdown:
+    """The dialect's parser with a cache of token streams, by source text and everything it depends on.
+
+    Tokenising is nearly all the time `check` takes; the walk that reads what a document defines
+    and reports its problems runs every time, on a fresh copy of the tokens. The cache lives in
+    memory (for `sopress serve`) and in build/.cache/parse (for the next run).
+    """
+
+    _memory: dict[str, bytes] = {}
+    MEMORY_ENTRIES = 1000  # a long preview session edits the same chapters again and again
+
+    def __init__(self, md: MarkdownIt, book: Book):
+        self.md, self.folder = md, book.root / "build" / ".cache" / "parse"
+        self.used: set[str] = set()
+        self.context = hashlib.sha256(repr((sopress.__version__, sorted(book.house.values.items()),
+                                            sorted(md.options.items(), key=str))).encode()).hexdigest()
+
+    def parseInline(self, text: str, env: dict) -> list[Token]:  # noqa: N802 (markdown-it's name)
+        return self.md.parseInline(text, env)
+
+    def parse(self, source: str, env: dict[str, Any]) -> list[Token]:
+        key = hashlib.sha256(f"{self.context}\0{source}".encode()).hexdigest()
+        self.used.add(key)
+        if len(self._memory) > self.MEMORY_ENTRIES:
+            self._memory.clear()
+        data = self._memory.get(key) or self._read(key)
+        if data is None:
+            tokens = self.md.parse(source, env)
+            data = pickle.dumps((tokens, {k: v for k, v in env.items() if k != "house"}))
+            self._memory[key] = data
+            self._write(key, data)
+            return tokens
+        tokens, saved = pickle.loads(data)
+        env.update(saved)
+        return tokens
+
+    def _read(self, key: str) -> bytes | None:
+        try:
+            data = (self.folder / f"{key}.pickle").read_bytes()
+        except OSError:
+            return None
+        self._memory[key] = data
+        return data
+
+    def prune(self) -> None:
+        """Forget the token streams of sources that no longer exist (after a whole book was parsed)."""
+        for path in self.folder.glob("*.pickle") if self.folder.is_dir() else ():
+            if path.stem not in self.used:
+                path.unlink(missing_ok=True)
+
+    def _write(self, key: str, data: bytes) -> None:
+        try:
+            with atomic_path(self.folder / f"{key}.pickle") as temp:
+                temp.write_bytes(data)
+        except OSError:
+            pass  # a read-only project still checks, only more slowly
+
+
 def parse_book(book: Book, diags: Diagnostics) -> Book:
-    md = make_markdown()
+    md = CachedMarkdown(make_markdown(), book)
     uses = HouseUses()
     volumes = []
     for volume in book.volumes:
@@ -48,6 +129,7 @@ def parse_book(book: Book, diags: Diagnostics) -> Book:
         volumes.append(dataclasses.replace(volume, sections=tuple(sections)))
     for key in uses.unused(book.house):
         diags.warning("unused-house-key", f"no chapter uses the house value '{key}'", book.house.locations[key])
+    md.prune()
     return dataclasses.replace(book, volumes=tuple(volumes))
 
 
@@ -61,7 +143,8 @@ def parse_chapter(chapter: Chapter, book: Book, md: MarkdownIt, diags: Diagnosti
     )
     doc = dataclasses.replace(doc, index_entries=front_entries + doc.index_entries)
     front = chapter.front
-    expanded = {name: _expand_front(getattr(front, name), chapter.path, book, diags, uses)
+    # Titles and summaries get the house sheet's words and the same quotes and dashes as the text.
+    expanded = {name: smart_text(md, _expand_front(getattr(front, name), chapter.path, book, diags, uses))
                 for name in ("title", "subtitle", "summary")}
     return dataclasses.replace(chapter, doc=doc, front=dataclasses.replace(front, **expanded))
 
@@ -69,7 +152,7 @@ def parse_chapter(chapter: Chapter, book: Book, md: MarkdownIt, diags: Diagnosti
 def _expand_front(text: str, path: Path, book: Book, diags: Diagnostics, uses: HouseUses) -> str:
     expanded, found = expand(text, book.house)
     if found:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = (read_source(path, Diagnostics()) or "").splitlines()
         for key, problem in found:
             uses.add(key)
             if problem:
@@ -124,6 +207,7 @@ class _DocumentParser:
         self.checklists: list[Checklist] = []
         self.images: list[Image] = []
         self.captions: list[Caption] = []
+        self.anchors: list[tuple[str, Location]] = []  # ids written in raw HTML
         self.slugs: set[str] = set()
 
     def parse(self, source: str, title_line: int | None = None) -> Document:
@@ -143,6 +227,7 @@ class _DocumentParser:
                 # start to within a paragraph (for the EPUB's page-list).
                 paragraphs += 1
                 token.attrSet("id", f"{self.doc_id}-p{paragraphs}")
+            self._attributes(token, block_line)
             if token.type == "heading_open":
                 self._heading(token, tokens[i + 1], block_line)
             elif token.type == "bullet_list_open" and "contains-task-list" in str(token.attrGet("class")):
@@ -164,16 +249,32 @@ class _DocumentParser:
             checklists=tuple(self.checklists),
             images=tuple(self.images),
             captions=tuple(self.captions),
+            anchors=tuple(self.anchors),
         )
 
     def loc(self, block_line: int, needle: str = "", skip: int = 0) -> Location:
         """Line from the token map; column where `needle` starts on the block's lines, plus `skip`."""
+        found = self._find(block_line, needle, skip)
+        return found or Location(self.path, self.first_line + block_line, 1)
+
+    def _find(self, block_line: int, needle: str, skip: int = 0) -> Location | None:
         if needle:
             for index in range(block_line, min(block_line + 20, len(self.lines))):
                 found = self.lines[index].find(needle)
                 if found >= 0:
                     return Location(self.path, self.first_line + index, found + 1 + skip)
-        return Location(self.path, self.first_line + block_line, 1)
+        return None
+
+    def _attributes(self, token: Token, block_line: int) -> None:
+        """Attribute names that cannot be written in XHTML (`{:target="_blank"}`) stop the build here,
+        not in an EPUB that fails to open."""
+        for child in (token, *(token.children or ())):
+            for name in list(child.attrs):
+                if not ATTRIBUTE_NAME.match(name) or name.lower().startswith("on"):
+                    self.diags.error("bad-attribute", f"'{name}' is not an attribute sopress can write: attribute "
+                                                      "lists are Pandoc's {#id .class key=value}",
+                                     self.loc(block_line, name))
+                    del child.attrs[name]
 
     def _house_uses(self, uses: list[tuple[str, str, str | None]]) -> None:
         seen: dict[str, int] = {}
@@ -197,6 +298,9 @@ class _DocumentParser:
         level = int(token.tag[1])
         text = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
         location = self.loc(block_line)
+        if not text.strip():
+            self.diags.error("empty-heading", "a heading with no text: write its text, or remove the '#' marks",
+                             location)
         if level == 1 and self.path.name != "intro.md":
             self.diags.warning(
                 "heading-level",
@@ -234,12 +338,52 @@ class _DocumentParser:
         self.checklists.append(Checklist(tuple(items), self.loc(block_line)))
 
     def _raw_html(self, token: Token, block_line: int) -> None:
+        """A raw HTML block is published (sanitised) only where book.yaml allows it; either way, once."""
+        tag = RAW_TAG.search(token.content)
+        element = f"<{tag.group(1)}>" if tag else "HTML"
+        where = self.loc(block_line, token.content.strip()[:20])
         if not self.book.config.raw_html:
-            self.diags.warning(
-                "raw-html",
-                "raw HTML is not published; set 'raw_html: true' in book.yaml to pass it through (sanitised)",
-                self.loc(block_line, token.content.strip()[:20]),
-            )
+            lines = token.content.count("\n")
+            self.diags.warning("raw-html", f"this raw HTML block ({element}, {lines} line{'s' if lines != 1 else ''}) "
+                                           "is dropped from every output; set 'raw_html: true' in book.yaml to publish "
+                                           "it (sanitised), or write it in Markdown", where)
+            return
+        self._raw_resources(token, block_line)
+
+    def _raw_inline(self, tags: list[Token], block_line: int) -> None:
+        if not self.book.config.raw_html:
+            names = ", ".join(dict.fromkeys(f"<{m.group(1)}>" for t in tags if (m := RAW_TAG.search(t.content))))
+            self.diags.warning("raw-html", f"raw HTML tags {names} are dropped here (the text between them stays); "
+                                           "set 'raw_html: true' in book.yaml to publish them (sanitised)",
+                               self.loc(block_line, tags[0].content))
+            return
+        for tag in tags:
+            self._raw_resources(tag, block_line)
+
+    def _raw_resources(self, token: Token, block_line: int) -> None:
+        """Images and ids in published raw HTML are checked like Markdown's: files inside the project,
+        relative to the chapter, alt text given; ids unique across the set."""
+        sources = {}
+        for match in RAW_IMG_SRC.finditer(token.content):
+            src = match.group(1)
+            alt = RAW_ALT.search(match.group(0) + token.content[match.end():].split(">", 1)[0])
+            image = self._image_file(src, alt.group(1) if alt else "", self.loc(block_line, src))
+            if image.path is not None:
+                sources[src] = image.path
+        token.meta["raw_images"] = sources
+        for match in RAW_HREF.finditer(token.content):
+            href, where = match.group(1), self.loc(block_line, match.group(1) or "href")
+            if not href.startswith(WEB_SCHEMES):
+                self.diags.error("bad-link", f"a link in raw HTML may only go to a web page, not '{href}': write "
+                                             "links to places in the set in Markdown, [text](#id)", where)
+            else:
+                self._web_address(href, block_line)
+        for match in RAW_ID.finditer(token.content):
+            location = self.loc(block_line, f'id="{match.group(1)}')
+            if not EXPLICIT_ID.match(match.group(1)):
+                self.diags.error("bad-id", f"id '{match.group(1)}' must start with a letter and hold no spaces", location)
+            else:
+                self.anchors.append((match.group(1), location))
 
     def _inline(self, children: list[Token], block_line: int) -> None:
         for i, token in enumerate(children):
@@ -249,15 +393,39 @@ class _DocumentParser:
                 self._image(token, block_line)
             elif token.type == "span_open":
                 self._index_span(children, i, block_line)
-            elif token.type == "html_inline":
-                self._raw_html(token, block_line)
+            elif token.type == "text":
+                self._foreign_syntax(token.content, i == 0, block_line)
+        tags = [t for t in children if t.type == "html_inline"]
+        if tags:
+            self._raw_inline(tags, block_line)
+
+    def _foreign_syntax(self, text: str, first: bool, block_line: int) -> None:
+        """Found in the text (so never in code), quoted and placed from the source line as written."""
+        for pattern, what, advice in FOREIGN_SYNTAX:
+            if not pattern.search(text) or (pattern.pattern.startswith("^") and not first):
+                continue
+            written = re.compile(pattern.pattern.lstrip("^"), pattern.flags)
+            for index in range(block_line, min(block_line + 20, len(self.lines))):
+                match = written.search(self.lines[index])
+                if match:
+                    self.diags.warning("foreign-syntax", f"'{match.group(0)}' is {what}, which sopress does not "
+                                                         f"read: it prints as written; {advice}",
+                                       Location(self.path, self.first_line + index, match.start() + 1))
+                    break
 
     def _link(self, children: list[Token], i: int, block_line: int) -> None:
         token = children[i]
         href = str(token.attrGet("href") or "")
         if href.startswith(WEB_SCHEMES):
+            self._web_address(href, block_line)
             return
-        location = self.loc(block_line, f"]({href}", skip=2)  # point at the target, not the bracket
+        # Point at the target, not the bracket; a reference-style link's target is on its definition line.
+        location = (self._find(block_line, f"]({href}", skip=2 if href else 1) or self._definition(href)
+                    or self.loc(block_line))
+        if not href:
+            self.diags.error("empty-link", "this link has no target: write [text](#chapter-id), a heading id, or a web "
+                                           "address", location)
+            return
         if SCHEME.match(href):
             self.diags.error("bad-link", f"links may go to web pages or to places in the set, not '{href}'", location)
             return
@@ -278,10 +446,37 @@ class _DocumentParser:
         token.meta["ref"] = reference
         self.references.append(reference)
 
+    def _web_address(self, href: str, block_line: int) -> None:
+        """A web address readers cannot open (and EPUB reading systems refuse) is an error here."""
+        if not href.startswith(("http:", "https:")):
+            return
+        try:
+            host = urlsplit(href).hostname or ""
+        except ValueError:
+            host = ""
+        if not HOST_NAME.match(host):
+            self.diags.error("bad-link", f"'{href}' is not a valid web address (its host name '{host}' is not one)",
+                             self.loc(block_line, href))
+
+    def _definition(self, href: str) -> Location | None:
+        """Where a reference-style link's definition (`[label]: href`) is written."""
+        for index, line in enumerate(self.lines):
+            found = line.find(f"]: {href}")
+            if found >= 0 and line.lstrip().startswith("["):
+                return Location(self.path, self.first_line + index, found + 4)
+        return None
+
     def _image(self, token: Token, block_line: int) -> None:
         src = str(token.attrGet("src") or "")
         location = self.loc(block_line, f"]({src}", skip=2)
         alt = "".join(c.content for c in token.children or [])
+        image = self._image_file(src, alt, location)
+        token.meta["image"] = image
+        if token.attrGet("id"):
+            caption = Token("text", "", 0, content=str(token.attrGet("title") or alt))
+            self._caption("figure", token, [caption], block_line)
+
+    def _image_file(self, src: str, alt: str, location: Location) -> Image:
         path = None
         if SCHEME.match(src):
             self.diags.error(
@@ -300,11 +495,8 @@ class _DocumentParser:
         if not alt.strip():
             self.diags.error("missing-alt", f"image '{src}' has no alt text: describe it for readers who cannot see it", location)
         image = Image(src, path, alt, location)
-        token.meta["image"] = image
         self.images.append(image)
-        if token.attrGet("id"):
-            caption = Token("text", "", 0, content=str(token.attrGet("title") or alt))
-            self._caption("figure", token, [caption], block_line)
+        return image
 
     def _index_span(self, children: list[Token], i: int, block_line: int) -> None:
         token = children[i]

@@ -1,7 +1,8 @@
 """Where every output, page map and cache entry of a build lives: the one owner of those names.
 
 Each PDF profile paginates on its own (print spells out link addresses), so it has its own PDFs,
-page maps and cache entries; EPUBs and handouts do not depend on the profile.
+page maps and cache entries; EPUBs and handouts do not depend on the profile. A release
+(`sopress publish`) copies them into publish/<edition>/ under versioned names (`ReleasePaths`).
 """
 
 from __future__ import annotations
@@ -39,3 +40,39 @@ class BuildPaths:
 
     def handouts(self) -> Path:
         return self.root / "handouts"
+
+
+@dataclass(frozen=True)
+class ReleasePaths:
+    """Where a release's files live inside publish/<edition>/, with versioned names a publisher can pass on."""
+
+    folder: Path  # publish/<edition> (the temporary folder while it is assembled)
+    book_id: str
+    edition: str  # the edition's slug, with -DRAFT for a draft release
+
+    def pdf(self, volume: int, profile: Profile) -> Path:
+        return self.folder / profile / f"{self.book_id}-vol{volume}-{self.edition}-{profile}.pdf"
+
+    def epub(self, volume: int) -> Path:
+        return self.folder / "epub" / f"{self.book_id}-vol{volume}-{self.edition}.epub"
+
+    def omnibus(self) -> Path:
+        return self.folder / "epub" / f"{self.book_id}-{self.edition}-omnibus.epub"
+
+    def handouts(self) -> Path:
+        return self.folder / "handouts" / f"{self.book_id}-{self.edition}-handouts.zip"
+
+    def pack(self, pack_id: str) -> Path:
+        return self.folder / "handouts" / f"{self.book_id}-{self.edition}-pack-{pack_id}.pdf"
+
+    def cover(self, volume: int) -> Path:
+        return self.folder / "covers" / f"{self.book_id}-vol{volume}-{self.edition}.png"
+
+    def manifest(self) -> Path:
+        return self.folder / "manifest.json"
+
+    def checksums(self) -> Path:
+        return self.folder / "SHA256SUMS"
+
+    def page(self) -> Path:
+        return self.folder / "index.html"

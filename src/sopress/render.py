@@ -8,6 +8,8 @@ stream by `MarkdownRenderer`, whose few pieces of markup of its own come from th
 from __future__ import annotations
 
 import functools
+import re
+from html.entities import html5 as html5_entities
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
@@ -47,8 +49,29 @@ def highlight_code(code: str, language: str, _attrs: Any) -> str:
     return highlight(code, lexer, HtmlFormatter(nowrap=True))
 
 
+VOID_ELEMENT = re.compile(r"<(area|br|col|embed|hr|img|input|source|track|wbr)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)\s*/?>")
+NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+
+
 def sanitize(html: str) -> str:
-    """Raw HTML allowed by the book config, without scripts, event handlers or foreign URL schemes."""
+    """Raw HTML allowed by the book config, without scripts, event handlers or foreign URL schemes,
+    written as XHTML (EPUB documents are XML: `<br>` and `&nbsp;` would not parse)."""
+    return _xhtml(_clean(html))
+
+
+def _xhtml(html: str) -> str:
+    html = VOID_ELEMENT.sub(lambda m: f"<{m.group(1)}{m.group(2)} />", html)
+
+    def entity(match: re.Match) -> str:
+        name, text = match.group(1), html5_entities.get(f"{match.group(1)};")
+        if name in ("amp", "lt", "gt", "quot", "apos") or text is None:
+            return match.group(0)  # XML's own entities, and unknown names, as written
+        return "".join(f"&#{ord(c)};" for c in text)
+
+    return NAMED_ENTITY.sub(entity, html)
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=nh3.ALLOWED_TAGS | {"span", "sup", "sub", "img", "figure", "figcaption", "aside", "section"},
@@ -241,6 +264,25 @@ class MarkdownRenderer(RendererHTML):
             caption=Markup(self.renderInline(caption, options, env)),
         ))
 
+    def th_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return self._header_cell(tokens, idx, options, env, empty=self._empty_cell(tokens, idx + 1))
+
+    def th_close(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
+        return self._header_cell(tokens, idx, options, env, empty=self._empty_cell(tokens, idx - 1))
+
+    def _header_cell(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict, empty: bool) -> str:
+        """An empty header cell (a table's corner) is written as a plain cell: a header names its column
+        or row, and screen readers (and DAISY Ace's rule empty-table-header) reject a nameless one."""
+        if not empty:
+            return self.renderToken(tokens, idx, options, env)
+        cells = list(tokens)
+        cells[idx] = tokens[idx].copy(tag="td")
+        return self.renderToken(cells, idx, options, env)
+
+    @staticmethod
+    def _empty_cell(tokens: Sequence[Token], idx: int) -> bool:
+        return tokens[idx].type == "inline" and not tokens[idx].content.strip()
+
     def task_checkbox(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
         """A tick box; in a handout a fillable one, named by chapter and item, its item's text as tooltip."""
         self.boxes[env["docId"]] = number = self.boxes.get(env["docId"], 0) + 1
@@ -256,10 +298,18 @@ class MarkdownRenderer(RendererHTML):
         return str(self.macros.callout_close())
 
     def html_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        return sanitize(tokens[idx].content) if self.raw_html else ""
+        return sanitize(self._raw(tokens[idx])) if self.raw_html else ""
 
     def html_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict) -> str:
-        return tokens[idx].content if self.raw_html else ""
+        return self._raw(tokens[idx]) if self.raw_html else ""
+
+    def _raw(self, token: Token) -> str:
+        """Raw HTML with its images' sources pointing where this output keeps them."""
+        html = token.content
+        for src, path in token.meta.get("raw_images", {}).items():
+            html = html.replace(f'"{src}"', f'"{self.output.image_href(path)}"').replace(
+                f"'{src}'", f"'{self.output.image_href(path)}'")
+        return html
 
     def _note_id(self, token: Token, env: dict) -> str:
         return f"{env['docId']}-fn{token.meta['id'] + 1}"

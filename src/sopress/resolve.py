@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Iterator
 
 from sopress.diagnostics import Diagnostics, Location, suggest
 from sopress.index import build_index
 from sopress.model import Book, Chapter, Document, Reference, ResolvedBook, Target
 
 
+# The command line's `--links`, which wins over book.yaml's `links` for the runs inside `links_mode()`.
+_LINKS_OVERRIDE: ContextVar[str | None] = ContextVar("links_override", default=None)
+
+
+@contextmanager
+def links_mode(mode: str | None) -> Iterator[None]:
+    """Within the block, `mode` ('strict' or 'warn'; None: book.yaml decides) governs unknown targets."""
+    token = _LINKS_OVERRIDE.set(mode)
+    try:
+        yield
+    finally:
+        _LINKS_OVERRIDE.reset(token)
+
+
 def resolve_book(book: Book, diags: Diagnostics) -> ResolvedBook:
-    registry = _Registry(diags, book.unlisted)
+    lenient = (_LINKS_OVERRIDE.get() or book.config.links) == "warn"
+    registry = _Registry(diags, book.unlisted, lenient, book.failed)
     for volume in book.volumes:
         for number, chapter in enumerate(volume.chapters, 1):
             registry.add_chapter(volume.number, number, chapter)
@@ -25,8 +43,11 @@ def resolve_book(book: Book, diags: Diagnostics) -> ResolvedBook:
 
 
 class _Registry:
-    def __init__(self, diags: Diagnostics, unlisted: dict[str, Path]):
+    def __init__(self, diags: Diagnostics, unlisted: dict[str, Path], lenient: bool, failed: dict[Path, str]):
+        # Links to a chapter that failed to load are not reported: its own error says what is wrong.
+        self.failed_files, self.failed_ids = set(failed), {i for i in failed.values() if i}
         self.diags = diags
+        self.lenient = lenient  # links: warn: a link to an unknown target is reported, but as a warning
         self.unlisted = unlisted  # chapter id -> file of chapters that no volume includes
         self.targets: dict[str, Target] = {}
         self.defined_at: dict[str, Location] = {}
@@ -54,6 +75,8 @@ class _Registry:
         for heading in chapter.doc.headings:
             self._define(Target(heading.id, "heading", heading.text, volume, chapter.id), heading.location)
             self.slugs[(chapter.id, heading.slug)] = heading.id
+        for anchor, location in chapter.doc.anchors:
+            self._define(Target(anchor, "heading", anchor, volume, chapter.id), location)
         counters = {"figure": 0, "table": 0}
         for caption in chapter.doc.captions:
             counters[caption.kind] += 1
@@ -62,15 +85,18 @@ class _Registry:
 
     def bind(self, doc: Document, chapter: Chapter | None, links: dict) -> None:
         for ref in doc.references:
+            if ref.file in self.failed_files or ref.fragment.split("--")[0] in self.failed_ids:
+                continue
             target = self._lookup_file(ref) if ref.file is not None else self._lookup_id(ref, chapter)
             if target is not None:
                 links[ref] = target
             elif ref.file is None and not self.diags.about(ref.location):
-                self.diags.error(
-                    "unknown-target",
-                    f"no chapter or heading has the id '{ref.fragment}'{suggest(ref.fragment, self.targets)}",
-                    ref.location,
-                )
+                self._unknown(f"no chapter or heading has the id '{ref.fragment}'{suggest(ref.fragment, self.targets)}",
+                              ref.location)
+
+    def _unknown(self, message: str, location: Location) -> None:
+        report = self.diags.warning if self.lenient else self.diags.error
+        report("unknown-target", message, location)
 
     def _lookup_id(self, ref: Reference, chapter: Chapter | None) -> Target | None:
         """A set-wide id, or the slug of a heading in the same chapter (as GitHub links within a file)."""
@@ -103,7 +129,7 @@ class _Registry:
             else:
                 names = [p.name for p in self.chapter_files]
                 message = f"'{ref.href}' links to a file that does not exist{suggest(ref.file.name, names)}"
-            self.diags.error("unknown-target", message, ref.location)
+            self._unknown(message, ref.location)
             return None
         if not ref.fragment:
             return self.targets[chapter_id]
@@ -114,9 +140,6 @@ class _Registry:
         if heading_id is not None:
             return self.targets[heading_id]
         local = [slug for (cid, slug) in self.slugs if cid == chapter_id]
-        self.diags.error(
-            "unknown-target",
-            f"chapter '{chapter_id}' has no heading '{ref.fragment}'{suggest(ref.fragment, local)}",
-            ref.location,
-        )
+        self._unknown(f"chapter '{chapter_id}' has no heading '{ref.fragment}'{suggest(ref.fragment, local)}",
+                      ref.location)
         return None

@@ -89,7 +89,7 @@ def load_theme(name: str, where: Location, diags: Diagnostics) -> Theme | None:
 
 def _font(face, manifest_path: Path, manifest: ThemeManifest, index: int, diags: Diagnostics) -> Font | None:
     spec = importlib.util.find_spec(face.package)
-    path = Path(spec.origin).parent / "files" / face.file if spec and spec.origin else None
+    path = Path(spec.origin).parent / face.file if spec and spec.origin else None
     if path is None or not path.is_file():
         diags.error("missing-font", f"font '{face.file}' of the package '{face.package}' is not installed; "
                                     "install the package (pip) or change the theme's fonts",

@@ -11,7 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from sopress.builders import BuildContext, BuilderOutput
+from sopress.diagnostics import Diagnostics, Location, SopressError
 from sopress.index_view import index_view
 from sopress.model import Image, Volume
 from sopress.numerals import roman
@@ -36,11 +39,31 @@ class EpubBuilder:
         for name, volumes_in_file, output in editions:
             ctx.progress.step(f"{name}: writing the EPUB")
             edition = epub_edition(ctx, volumes_in_file, page_map)
+            check_documents(edition, volumes_in_file)
             write_epub(book.config, edition, ctx.timestamp, output)
             result.files.append(output)
             ctx.progress.explain(f"wrote {output} ({len(edition.documents)} documents, "
                                  f"{len(edition.page_list)} print page markers)")
         return result
+
+
+def check_documents(edition: EpubEdition, volumes: list[Volume]) -> None:
+    """Every document must be well-formed XHTML before the EPUB is written: a reading system (and
+    EPUBCheck) refuses one that is not, so a build that wrote it would have failed in silence."""
+    files = _file_names(volumes)
+    sources = {files[ch.id]: ch.path for v in volumes for ch in v.chapters}
+    sources |= {files[s.id]: s.intro_path for v in volumes for s in v.sections if s.intro_path}
+    problems = Diagnostics()
+    for document in edition.documents:
+        try:
+            etree.fromstring(document.content.encode("utf-8"))
+        except etree.XMLSyntaxError as exc:
+            source = sources.get(document.file_name) or volumes[0].folder / "volume.yaml"
+            problems.error("invalid-xhtml", f"the EPUB document {document.file_name} made from this file is not "
+                                            f"well-formed XHTML ({exc.msg}, at its line {exc.lineno}); nothing was "
+                                            "written", Location(source))
+    if problems.failed():
+        raise SopressError(problems.sorted())
 
 
 def epub_edition(ctx: BuildContext, volumes: list[Volume], page_map: PageMap) -> EpubEdition:

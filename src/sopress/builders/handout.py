@@ -23,8 +23,9 @@ from sopress.model import Chapter, Pack, Volume
 from sopress.pagemap import PageMap, read_page_maps
 from sopress.qr import qr_code, short_url
 from sopress.render import Output, VolumeRenderer
+from sopress.write.atomic import commit, discard
 from sopress.write.cache import OutputCache
-from sopress.write.pdf import HandoutJob, HandoutResult, write_handout
+from sopress.write.pdf import HandoutJob, HandoutResult, die_with_parent, write_handout
 
 TEMPLATE = "handout/handout.html"
 PAGE_MAP_PROFILE = "print"  # page numbers in references are those of the printed book
@@ -70,13 +71,23 @@ class HandoutBuilder:
                 pending.append(job)
         self.ctx.progress.step(f"Handouts: {len(jobs)} to make, {len(pending)} to lay out "
                                f"({len(jobs) - len(pending)} unchanged) -> {self.out}")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, min(self.ctx.jobs, len(pending) or 1))) as pool:
-            for done, made in enumerate(pool.map(write_handout, pending), 1):
-                job = next(j for j in pending if j.name == made.name)
-                self.cache.store(self._cache_name(job), job.cache_key(), Path(made.output), asdict(made))
+        staged: list[HandoutResult] = []  # put in place together once all are laid out, as the volumes are
+        try:
+            workers = max(1, min(self.ctx.jobs, len(pending) or 1))
+            with concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
+                for done, made in enumerate(pool.map(write_handout, pending), 1):
+                    staged.append(made)
+                    self.ctx.progress.explain(f"[{done}/{len(pending)}] {made.name}: {made.pages} page(s) in "
+                                              f"{made.seconds:.2f} s -> {made.output}")
+            for job, made in zip(pending, staged):
+                commit(Path(made.staged), Path(made.output))
+                self.cache.store(self._cache_name(job), job.cache_key(), Path(made.output),
+                                 {**asdict(made), "staged": ""})
                 result.results.append(made)
-                self.ctx.progress.explain(f"[{done}/{len(pending)}] {made.name}: {made.pages} page(s) in "
-                                          f"{made.seconds:.2f} s -> {made.output}")
+            staged = []
+        finally:
+            for made in staged:
+                discard(made.staged)
         result.laid_out = len(pending)
         result.results.sort(key=lambda r: [j.name for j in jobs].index(r.name))
         result.files = [Path(r.output) for r in result.results]

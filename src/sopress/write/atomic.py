@@ -23,3 +23,21 @@ def atomic_path(final: Path) -> Iterator[Path]:
     finally:
         temp.unlink(missing_ok=True)
 
+
+
+def staging_path(final: Path) -> Path:
+    """A new, empty temporary file beside `final`, for a worker to write; the parent commits it."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def commit(staged: Path, final: Path) -> None:
+    """Put a staged file in place in one step (what a reader opens is always a whole file)."""
+    os.chmod(staged, 0o644)
+    os.replace(staged, final)
+
+
+def discard(staged: Path | str) -> None:
+    Path(staged).unlink(missing_ok=True)

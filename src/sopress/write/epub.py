@@ -6,7 +6,9 @@ Overrides of EbookLib's defaults, each for a reason found with EPUBCheck (../sha
   the EPUB 2 NCX from `book.toc`;
 - `epub3_pages` is off, because its automatic page-list lists every element with an id;
 - item ids are prefixed (`doc-`, `img-`), because file names may start with a digit;
-- the zip is rewritten with fixed entry times and order, because EbookLib stamps the current time.
+- the zip is rewritten with fixed entry times and order, because EbookLib stamps the current time;
+- in that rewrite the OPF's <package> gets `xml:lang`, which EbookLib 0.20 does not write and DAISY
+  Ace requires (rule `epub-lang`: <dc:language> alone does not satisfy it).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ebooklib import epub
+from lxml import etree
 
 from sopress.config import BookConfig
 from sopress.model import Volume
@@ -73,6 +76,8 @@ class EpubEdition:
 
 
 CONFORMANCE = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+CONTAINER_NS = "urn:oasis:names:tc:opendocument:xmlns:container"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def edition_identifier(config: BookConfig, edition: EpubEdition) -> str:
@@ -111,7 +116,7 @@ def write_epub(config: BookConfig, edition: EpubEdition, timestamp: dt.datetime,
     buffer = io.BytesIO()
     epub.write_epub(buffer, book, {"epub3_pages": False, "mtime": timestamp})
     with atomic_path(output) as temp:
-        temp.write_bytes(_reproducible_zip(buffer.getvalue(), timestamp))
+        temp.write_bytes(_reproducible_zip(buffer.getvalue(), timestamp, config.language))
 
 
 def _metadata(book: epub.EpubBook, config: BookConfig, edition: EpubEdition) -> None:
@@ -176,17 +181,31 @@ def _toc_entry(entry: NavEntry) -> object:
     return (epub.Section(entry.title, entry.href), [_toc_entry(child) for child in entry.children])
 
 
-def _reproducible_zip(data: bytes, timestamp: dt.datetime) -> bytes:
+def _reproducible_zip(data: bytes, timestamp: dt.datetime, language: str) -> bytes:
     """Same input, same bytes: fixed entry dates and order, `mimetype` first and stored."""
     date_time = max(timestamp, dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
         names = source.namelist()
         ordered = ["mimetype"] + sorted(n for n in names if n != "mimetype")
+        package = _package_path(source.read("META-INF/container.xml"))
         for name in ordered:
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            target.writestr(info, source.read(name))
+            content = source.read(name)
+            target.writestr(info, _package_language(content, language) if name == package else content)
     return out.getvalue()
+
+
+def _package_path(container: bytes) -> str:
+    """The package document's path inside the zip, as META-INF/container.xml names it."""
+    rootfile = etree.fromstring(container).find(f"{{{CONTAINER_NS}}}rootfiles/{{{CONTAINER_NS}}}rootfile")
+    return rootfile.get("full-path")
+
+
+def _package_language(opf: bytes, language: str) -> bytes:
+    root = etree.fromstring(opf)
+    root.set(XML_LANG, language)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")

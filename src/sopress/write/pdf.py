@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from sopress.numerals import roman
 from sopress.pagesetup import Profile
-from sopress.write.atomic import atomic_path
+from sopress.write.atomic import staging_path
 from sopress.write.cache import OutputCache, input_key
 
 BODY_START_ID = "body-start"
@@ -94,6 +96,7 @@ class PdfResult:
     anchors: dict[str, int]  # id -> physical page (1-based) where it first appears
     seconds: float
     laid_out: bool  # False when the cached PDF was still valid
+    staged: str = ""  # where the worker wrote the new PDF; the parent commits it to `output`
 
     def folio(self, anchor: str) -> str:
         """The page number printed on the page where `anchor` lands."""
@@ -110,6 +113,17 @@ def _render(html: str, base_url: str, allowed_roots: tuple[str, ...], epoch: int
     return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         font_config=font_config, presentational_hints=True, **options
     )
+
+
+def _write(document: weasyprint.Document, output: Path, finisher, options: dict[str, object]) -> Path:
+    """Write the PDF to a staged file beside `output` (the build puts it in place); none is left on failure."""
+    staged = staging_path(output)
+    try:
+        document.write_pdf(staged, finisher=finisher, **options)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return staged
 
 
 def _title_in_viewer(pdf: pydyf.PDF) -> None:
@@ -137,9 +151,7 @@ def lay_out(job: PdfJob) -> PdfResult:
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
         _title_in_viewer(pdf)
 
-    output = Path(job.output)
-    with atomic_path(output) as temp:
-        document.write_pdf(temp, finisher=finish, **PDF_OPTIONS[job.profile])
+    staged = _write(document, Path(job.output), finish, PDF_OPTIONS[job.profile])
     return PdfResult(
         volume=job.volume,
         output=job.output,
@@ -148,6 +160,7 @@ def lay_out(job: PdfJob) -> PdfResult:
         anchors=anchors,
         seconds=time.perf_counter() - started,
         laid_out=True,
+        staged=str(staged),
     )
 
 
@@ -163,10 +176,10 @@ class LayoutCache:
 
     def lookup(self, job: PdfJob) -> PdfResult | None:
         result = self.cache.lookup(self.name(job), job.cache_key(), Path(job.output))
-        return None if result is None else PdfResult(**{**result, "laid_out": False, "seconds": 0.0})
+        return None if result is None else PdfResult(**{**result, "laid_out": False, "seconds": 0.0, "staged": ""})
 
     def store(self, job: PdfJob, result: PdfResult) -> None:
-        self.cache.store(self.name(job), job.cache_key(), Path(result.output), asdict(result))
+        self.cache.store(self.name(job), job.cache_key(), Path(result.output), {**asdict(result), "staged": ""})
 
 
 # Handouts are working documents with fillable fields: tagged (PDF/UA-1) in the archival profile,
@@ -221,6 +234,7 @@ class HandoutResult:
     output: str
     pages: int
     seconds: float
+    staged: str = ""  # where the worker wrote it; the parent commits it to `output`
 
 
 def write_handout(job: HandoutJob) -> HandoutResult:
@@ -230,6 +244,29 @@ def write_handout(job: HandoutJob) -> HandoutResult:
     _handout_fonts = _handout_fonts or FontConfiguration()
     options = {"pdf_forms": True, **HANDOUT_OPTIONS[job.profile]}
     document = _render(job.html, job.base_url, job.allowed_roots, job.source_date_epoch, _handout_fonts, **options)
-    with atomic_path(Path(job.output)) as temp:
-        document.write_pdf(temp, finisher=_finish_form, **options)
-    return HandoutResult(job.name, job.output, len(document.pages), time.perf_counter() - started)
+    staged = _write(document, Path(job.output), _finish_form, options)
+    return HandoutResult(job.name, job.output, len(document.pages), time.perf_counter() - started, str(staged))
+
+
+def die_with_parent() -> None:
+    """A layout worker's initializer: it ends when the build that started it ends, however it ends.
+
+    Killed with SIGKILL (a CI timeout, the out-of-memory killer), a parent cannot stop its workers,
+    so each asks the kernel for SIGKILL when its parent goes (Linux), and watches its parent too.
+    """
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
