@@ -53,9 +53,12 @@ def load(root: Path, strict: bool = False) -> tuple[Book, list[Diagnostic]]:
     return book, diags.sorted()
 
 
-def check(root: Path, strict: bool = False) -> tuple[ResolvedBook, list[Diagnostic]]:
-    """Validate the whole source (config, front matter, Markdown, references) without rendering."""
-    resolved, _, diagnostics = _check(Path(root), strict)
+def check(root: Path, strict: bool = False, links: str | None = None) -> tuple[ResolvedBook, list[Diagnostic]]:
+    """Validate the whole source (config, front matter, Markdown, references) without rendering.
+
+    `links` ('strict' or 'warn') overrides book.yaml's `links` for links to unknown targets.
+    """
+    resolved, _, diagnostics = _check(Path(root), strict, links)
     return resolved, diagnostics
 
 
@@ -69,6 +72,7 @@ def build(
     progress: Progress = SILENT,
     profile: Profile = "screen",
     omnibus: bool = False,
+    links: str | None = None,
 ) -> BuildResult:
     """Build the chosen formats of the chosen volumes (default: everything) into build/.
 
@@ -81,7 +85,7 @@ def build(
 
     root = Path(root).resolve()
     progress.step(f"Checking {root / 'content'}")
-    ctx, warnings = prepare(root, strict, build_dir, progress, profile, jobs)
+    ctx, warnings = prepare(root, strict, build_dir, progress, profile, jobs, links)
     book = ctx.resolved.book
     selected = select_volumes(book, volumes)
     result = BuildResult(diagnostics=warnings)
@@ -168,9 +172,10 @@ def select_chapters(resolved: ResolvedBook, ids: Iterable[str] = (), sections: I
 
 
 def prepare(root: Path, strict: bool = False, build_dir: Path | None = None, progress: Progress = SILENT,
-            profile: Profile = "screen", jobs: int = 1) -> tuple[BuildContext, list[Diagnostic]]:
+            profile: Profile = "screen", jobs: int = 1,
+            links: str | None = None) -> tuple[BuildContext, list[Diagnostic]]:
     """The checked book and everything a builder needs; raises SopressError on errors in the sources."""
-    resolved, theme, warnings = _check(Path(root).resolve(), strict)
+    resolved, theme, warnings = _check(Path(root).resolve(), strict, links)
     book = resolved.book
     timestamp = build_timestamp(book)
     ctx = BuildContext(
@@ -217,12 +222,12 @@ def build_timestamp(book: Book) -> dt.datetime:
     return dt.datetime.combine(book.config.date, dt.time(), dt.timezone.utc)
 
 
-def _check(root: Path, strict: bool) -> tuple[ResolvedBook, Theme, list[Diagnostic]]:
+def _check(root: Path, strict: bool, links: str | None = None) -> tuple[ResolvedBook, Theme, list[Diagnostic]]:
     diags = Diagnostics()
     book = load_book(root, diags)
     theme = load_theme(book.config.theme, book.config.places.get("theme", Location(book.content / "book.yaml")),
                        diags) if book is not None else None
-    resolved = resolve_book(parse_book(book, diags), diags) if book is not None and theme is not None else None
+    resolved = resolve_book(parse_book(book, diags), diags, links) if book is not None and theme is not None else None
     if resolved is not None:
         resolved = dataclasses.replace(resolved, packs=read_packs(resolved, diags))
         check_glyphs(resolved.book, theme, diags)

@@ -18,7 +18,6 @@ from sopress.importer import TOOLS, import_book
 from sopress.new import new_project
 from sopress.pagesetup import PROFILES, Profile
 from sopress.progress import Progress
-from sopress.resolve import links_mode
 
 ROOT_OPTION = click.option(
     "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
@@ -113,9 +112,8 @@ def build(root: Path, formats: tuple[str, ...], volumes: tuple[int, ...], jobs: 
     wanted = ("pdf", "epub") if "all" in formats else formats
     progress = Progress(level=-1 if quiet else (1 if verbose else 0))
     try:
-        with links_mode(links):
-            result = api.build(root, wanted, volumes, jobs=jobs, strict=strict, build_dir=build_dir,
-                               progress=progress, profile=profile, omnibus=omnibus)
+        result = api.build(root, wanted, volumes, jobs=jobs, strict=strict, build_dir=build_dir,
+                           progress=progress, profile=profile, omnibus=omnibus, links=links)
     except SopressError as exc:
         _fail(exc, root)
     except ValueError as exc:
@@ -143,8 +141,7 @@ def check(root: Path, strict: bool, links: str | None) -> None:
       sopress check --links warn    an imported tree: broken links are warnings
     """
     try:
-        with links_mode(links):
-            resolved, diagnostics = api.check(root, strict)
+        resolved, diagnostics = api.check(root, strict, links)
     except SopressError as exc:
         _fail(exc, root)
     _report(diagnostics, root)

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
 
 from sopress.diagnostics import Diagnostics, Location, suggest
 from sopress.index import build_index
 from sopress.model import Book, Chapter, Document, Reference, ResolvedBook, Target
 
 
-# The command line's `--links`, which wins over book.yaml's `links` for the runs inside `links_mode()`.
-_LINKS_OVERRIDE: ContextVar[str | None] = ContextVar("links_override", default=None)
-
-
-@contextmanager
-def links_mode(mode: str | None) -> Iterator[None]:
-    """Within the block, `mode` ('strict' or 'warn'; None: book.yaml decides) governs unknown targets."""
-    token = _LINKS_OVERRIDE.set(mode)
-    try:
-        yield
-    finally:
-        _LINKS_OVERRIDE.reset(token)
-
-
-def resolve_book(book: Book, diags: Diagnostics) -> ResolvedBook:
-    lenient = (_LINKS_OVERRIDE.get() or book.config.links) == "warn"
+def resolve_book(book: Book, diags: Diagnostics, links: str | None = None) -> ResolvedBook:
+    """`links` ('strict' or 'warn', from --links) wins over book.yaml's `links` for unknown targets."""
+    lenient = (links or book.config.links) == "warn"
     registry = _Registry(diags, book.unlisted, lenient, book.failed)
     for volume in book.volumes:
         for number, chapter in enumerate(volume.chapters, 1):

@@ -33,7 +33,6 @@ from sopress import api
 from sopress.builders.preview import CONTENT_PREFIX, PreviewBuilder, PrintPreview, error_page, template_error
 from sopress.diagnostics import Diagnostic, Location, SopressError
 from sopress.pagemap import read_page_maps
-from sopress.resolve import links_mode
 from sopress.theme import THEMES
 from sopress.write.pdf import RefusedResource
 
@@ -92,8 +91,7 @@ class Preview:
         self._checks += 1
         generation = f"{self._started}-{self._checks}"
         try:
-            with links_mode(self.links):
-                ctx, warnings = api.prepare(self.root, build_dir=self.build_dir)
+            ctx, warnings = api.prepare(self.root, build_dir=self.build_dir, links=self.links)
         except SopressError as exc:
             errors = tuple(d for d in exc.diagnostics if d.severity == "error")
             return State(generation, errors or tuple(exc.diagnostics),
