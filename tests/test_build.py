@@ -99,3 +99,17 @@ def test_each_profile_writes_its_own_files(make_project):
     assert (root / "build/pagemap/vol-two-print.json").is_file()
     again = api.build(root, formats=["pdf"], volumes=[2])
     assert again.layouts == {}  # the screen PDF is still there, unchanged: nothing laid out again
+
+
+def test_a_build_with_nothing_changed_reads_no_source_and_an_edited_output_is_made_again(make_project, monkeypatch):
+    root = make_project()
+    first = api.build(root, formats=["pdf", "epub"])
+    calls = []
+    real_prepare = api.prepare
+    monkeypatch.setattr(api, "prepare", lambda *a, **k: calls.append(1) or real_prepare(*a, **k))
+    again = api.build(root, formats=["pdf", "epub"])
+    assert calls == [] and sorted(again.outputs) == sorted(first.outputs)
+    assert {n: r.pages for n, r in again.pdf.items()} == {n: r.pages for n, r in first.pdf.items()}
+    (root / "build/epub/vol-one.epub").write_bytes(b"damaged")
+    api.build(root, formats=["pdf", "epub"])
+    assert calls == [1] and (root / "build/epub/vol-one.epub").read_bytes()[:2] == b"PK"

@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 from pypdf import PdfReader
 
 from conftest import ROOTS, run_epubcheck, serious

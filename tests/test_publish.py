@@ -293,10 +293,15 @@ def test_an_interrupted_publish_leaves_the_previous_release(published, tmp_path)
 
 @pytest.mark.slow
 def test_ace_finds_no_violation_in_the_real_set(real_build):
+    """The claim "EPUB Accessibility 1.1 - WCAG 2.1 Level AA" made by every edition, as Ace judges it.
+
+    The four volumes hold every document of the set (the omnibus repeats them, and `sopress publish`
+    checks it too): about 90 s on two cores, where adding the omnibus doubles it.
+    """
     require_ace()
     build_dir, _ = real_build
-    epubs = sorted((build_dir / "epub").glob("*.epub"))
-    assert len(epubs) == 5  # four volumes and the omnibus
+    epubs = sorted((build_dir / "epub").glob("volume-*.epub"))
+    assert len(epubs) == 4
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         findings = list(pool.map(lambda epub: run_ace(epub, REPO), epubs))
     problems = [d.format(build_dir) for f in findings for d in f.diagnostics]

@@ -27,10 +27,11 @@ from sopress.paths import BuildPaths
 from sopress.progress import SILENT, Progress
 from sopress.render import book_context
 from sopress.resolve import resolve_book
+from sopress import uptodate
 from sopress.theme import Theme, load_theme, make_environment
 
 if TYPE_CHECKING:  # the PDF writer imports WeasyPrint, which check and list never need
-    from sopress.write.pdf import PdfResult
+    from sopress.write.jobs import PdfResult
 
 Format = Literal["pdf", "epub"]
 FORMATS: tuple[Format, ...] = ("pdf", "epub")
@@ -53,12 +54,14 @@ def load(root: Path, strict: bool = False) -> tuple[Book, list[Diagnostic]]:
     return book, diags.sorted()
 
 
-def check(root: Path, strict: bool = False, links: str | None = None) -> tuple[ResolvedBook, list[Diagnostic]]:
+def check(root: Path, strict: bool = False, links: str | None = None,
+          build_dir: Path | None = None) -> tuple[ResolvedBook, list[Diagnostic]]:
     """Validate the whole source (config, front matter, Markdown, references) without rendering.
 
-    `links` ('strict' or 'warn') overrides book.yaml's `links` for links to unknown targets.
+    `links` ('strict' or 'warn') overrides book.yaml's `links` for links to unknown targets. With
+    `build_dir`, parsed documents are kept in its cache, so the next check is faster.
     """
-    resolved, _, diagnostics = _check(Path(root), strict, links)
+    resolved, _, diagnostics = _check(Path(root), strict, links, build_dir)
     return resolved, diagnostics
 
 
@@ -80,10 +83,23 @@ def build(
 
     `profile` is what the PDFs are for: screen (the default), print or archival (docs/pdf.md).
     """
+    from sopress.write.jobs import PdfResult
+
+    root = Path(root).resolve()
+    build_folder = Path(build_dir).resolve() if build_dir else root / "build"
+    options = {"formats": sorted(set(formats)), "volumes": sorted(set(volumes)), "strict": strict,
+               "profile": profile, "omnibus": omnibus, "links": links}
+    inputs = uptodate.fingerprint(root, build_folder, options)
+    recorded = uptodate.recall(build_folder, options, inputs)
+    if recorded is not None:
+        progress.step("Nothing changed since the last build: every output is up to date")
+        return BuildResult(outputs=[Path(p) for p in recorded["outputs"]],
+                           pdf={int(n): PdfResult(**{**r, "laid_out": False, "seconds": 0.0, "staged": ""})
+                                for n, r in recorded["pdf"].items()},
+                           diagnostics=[uptodate.diagnostic_from(d) for d in recorded["diagnostics"]])
     from sopress.builders.epub import EpubBuilder
     from sopress.builders.pdf import VolumePdfBuilder
 
-    root = Path(root).resolve()
     progress.step(f"Checking {root / 'content'}")
     ctx, warnings = prepare(root, strict, build_dir, progress, profile, jobs, links)
     book = ctx.resolved.book
@@ -100,6 +116,10 @@ def build(
         result.diagnostics += pdf.diagnostics
     if "epub" in formats:
         result.outputs += EpubBuilder(ctx).build(selected, page_map, omnibus).files
+    uptodate.remember(build_folder, options, uptodate.fingerprint(root, build_folder, options) if "pdf" in formats
+                      else inputs, result.outputs,
+                      {"pdf": {n: dataclasses.asdict(r) for n, r in result.pdf.items()},
+                       "diagnostics": [uptodate.diagnostic_record(d) for d in result.diagnostics]})
     return result
 
 
@@ -172,10 +192,15 @@ def select_chapters(resolved: ResolvedBook, ids: Iterable[str] = (), sections: I
 
 
 def prepare(root: Path, strict: bool = False, build_dir: Path | None = None, progress: Progress = SILENT,
-            profile: Profile = "screen", jobs: int = 1,
-            links: str | None = None) -> tuple[BuildContext, list[Diagnostic]]:
-    """The checked book and everything a builder needs; raises SopressError on errors in the sources."""
-    resolved, theme, warnings = _check(Path(root).resolve(), strict, links)
+            profile: Profile = "screen", jobs: int = 1, links: str | None = None,
+            keep_parsed: bool = True) -> tuple[BuildContext, list[Diagnostic]]:
+    """The checked book and everything a builder needs; raises SopressError on errors in the sources.
+
+    With `keep_parsed`, parsed documents are kept in the build folder's cache for the next run.
+    """
+    root = Path(root).resolve()
+    cache = (Path(build_dir) if build_dir else root / "build") if keep_parsed else None
+    resolved, theme, warnings = _check(root, strict, links, cache)
     book = resolved.book
     timestamp = build_timestamp(book)
     ctx = BuildContext(
@@ -197,7 +222,7 @@ def render_volume(root: Path, number: int, format: Format = "pdf", build_dir: Pa
     from sopress.builders.epub import epub_edition
     from sopress.builders.pdf import volume_html
 
-    ctx, _ = prepare(root, build_dir=build_dir)
+    ctx, _ = prepare(root, build_dir=build_dir, keep_parsed=False)  # inspecting writes nothing
     volume = select_volumes(ctx.resolved.book, [number])[0]
     page_map = read_page_maps(ctx.paths, ctx.resolved.book.volumes)
     if format == "pdf":
@@ -222,12 +247,14 @@ def build_timestamp(book: Book) -> dt.datetime:
     return dt.datetime.combine(book.config.date, dt.time(), dt.timezone.utc)
 
 
-def _check(root: Path, strict: bool, links: str | None = None) -> tuple[ResolvedBook, Theme, list[Diagnostic]]:
+def _check(root: Path, strict: bool, links: str | None,
+           build_dir: Path | None) -> tuple[ResolvedBook, Theme, list[Diagnostic]]:
     diags = Diagnostics()
     book = load_book(root, diags)
     theme = load_theme(book.config.theme, book.config.places.get("theme", Location(book.content / "book.yaml")),
                        diags) if book is not None else None
-    resolved = resolve_book(parse_book(book, diags), diags, links) if book is not None and theme is not None else None
+    parsed = parse_book(book, diags, build_dir) if book and theme else None
+    resolved = resolve_book(parsed, diags, links) if parsed is not None else None
     if resolved is not None:
         resolved = dataclasses.replace(resolved, packs=read_packs(resolved, diags))
         check_glyphs(resolved.book, theme, diags)

@@ -141,7 +141,7 @@ def check(root: Path, strict: bool, links: str | None) -> None:
       sopress check --links warn    an imported tree: broken links are warnings
     """
     try:
-        resolved, diagnostics = api.check(root, strict, links)
+        resolved, diagnostics = api.check(root, strict, links, build_dir=root / "build")
     except SopressError as exc:
         _fail(exc, root)
     _report(diagnostics, root)

@@ -14,8 +14,8 @@ from sopress.pagesetup import Profile
 from sopress.paths import BuildPaths
 from sopress.write.atomic import atomic_path
 
-if TYPE_CHECKING:  # the PDF writer imports WeasyPrint, which `check` and the preview do not need
-    from sopress.write.pdf import PdfResult
+if TYPE_CHECKING:
+    from sopress.write.jobs import PdfResult
 
 PageMap = dict[int, dict[str, str]]  # volume -> anchor -> printed folio
 

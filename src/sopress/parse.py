@@ -66,8 +66,8 @@ class CachedMarkdown:
     _memory: dict[str, bytes] = {}
     MEMORY_ENTRIES = 1000  # a long preview session edits the same chapters again and again
 
-    def __init__(self, md: MarkdownIt, book: Book):
-        self.md, self.folder = md, book.root / "build" / ".cache" / "parse"
+    def __init__(self, md: MarkdownIt, book: Book, folder: Path | None):
+        self.md, self.folder = md, folder
         self.used: set[str] = set()
         self.context = hashlib.sha256(repr((sopress.__version__, sorted(book.house.values.items()),
                                             sorted(md.options.items(), key=str))).encode()).hexdigest()
@@ -80,7 +80,10 @@ class CachedMarkdown:
         self.used.add(key)
         if len(self._memory) > self.MEMORY_ENTRIES:
             self._memory.clear()
-        data = self._memory.get(key) or self._read(key)
+        data = self._memory.get(key)
+        if data is not None and self.folder is not None and not (self.folder / f"{key}.pickle").exists():
+            self._write(key, data)  # known to this process, not yet to this build folder
+        data = data or self._read(key)
         if data is None:
             tokens = self.md.parse(source, env)
             data = pickle.dumps((tokens, {k: v for k, v in env.items() if k != "house"}))
@@ -92,6 +95,8 @@ class CachedMarkdown:
         return tokens
 
     def _read(self, key: str) -> bytes | None:
+        if self.folder is None:
+            return None
         try:
             data = (self.folder / f"{key}.pickle").read_bytes()
         except OSError:
@@ -101,11 +106,13 @@ class CachedMarkdown:
 
     def prune(self) -> None:
         """Forget the token streams of sources that no longer exist (after a whole book was parsed)."""
-        for path in self.folder.glob("*.pickle") if self.folder.is_dir() else ():
+        for path in self.folder.glob("*.pickle") if self.folder and self.folder.is_dir() else ():
             if path.stem not in self.used:
                 path.unlink(missing_ok=True)
 
     def _write(self, key: str, data: bytes) -> None:
+        if self.folder is None:
+            return
         try:
             with atomic_path(self.folder / f"{key}.pickle") as temp:
                 temp.write_bytes(data)
@@ -113,8 +120,9 @@ class CachedMarkdown:
             pass  # a read-only project still checks, only more slowly
 
 
-def parse_book(book: Book, diags: Diagnostics) -> Book:
-    md = CachedMarkdown(make_markdown(), book)
+def parse_book(book: Book, diags: Diagnostics, build_dir: Path | None = None) -> Book:
+    """Every document of the book parsed; with a build folder, token streams are kept in its .cache/parse."""
+    md = CachedMarkdown(make_markdown(), book, build_dir / ".cache" / "parse" if build_dir else None)
     uses = HouseUses()
     volumes = []
     for volume in book.volumes:

@@ -11,7 +11,7 @@ import os
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlparse
@@ -21,10 +21,9 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from sopress.numerals import roman
-from sopress.pagesetup import Profile
 from sopress.write.atomic import staging_path
-from sopress.write.cache import OutputCache, input_key
+from sopress.write.cache import OutputCache
+from sopress.write.jobs import HandoutJob, HandoutResult, PdfJob, PdfResult
 
 BODY_START_ID = "body-start"
 
@@ -69,39 +68,6 @@ class ProjectFetcher(URLFetcher):
         if not any(path.is_relative_to(root) for root in self.allowed_roots):
             raise RefusedResource(f"refused to load '{path}': it is outside the project and the theme")
         return super().fetch(url, headers)
-
-
-@dataclass(frozen=True)
-class PdfJob:
-    """Everything a worker needs to lay out one volume (picklable, no model objects)."""
-
-    volume: int
-    html: str
-    base_url: str
-    allowed_roots: tuple[str, ...]
-    output: str
-    source_date_epoch: int
-    profile: Profile = "screen"
-
-    def cache_key(self) -> str:
-        return input_key(self.html, self.base_url, str(self.source_date_epoch), self.profile, weasyprint.__version__)
-
-
-@dataclass(frozen=True)
-class PdfResult:
-    volume: int
-    output: str
-    pages: int
-    front_pages: int  # pages before the body, numbered in roman
-    anchors: dict[str, int]  # id -> physical page (1-based) where it first appears
-    seconds: float
-    laid_out: bool  # False when the cached PDF was still valid
-    staged: str = ""  # where the worker wrote the new PDF; the parent commits it to `output`
-
-    def folio(self, anchor: str) -> str:
-        """The page number printed on the page where `anchor` lands."""
-        page = self.anchors[anchor]
-        return str(page - self.front_pages) if page > self.front_pages else roman(page).lower()
 
 
 def _render(html: str, base_url: str, allowed_roots: tuple[str, ...], epoch: int, font_config: FontConfiguration,
@@ -210,31 +176,6 @@ def _finish_form(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
             pdf.add_object(off)
             field["AP"]["N"]["Off"] = off.reference
             field["MK"]["CA"] = pydyf.String("4")  # ZapfDingbats' check mark
-
-
-@dataclass(frozen=True)
-class HandoutJob:
-    """One handout or pack to lay out and write (picklable, no model objects)."""
-
-    name: str
-    html: str
-    base_url: str
-    allowed_roots: tuple[str, ...]
-    output: str
-    source_date_epoch: int
-    profile: Profile = "screen"
-
-    def cache_key(self) -> str:
-        return input_key(self.html, self.base_url, str(self.source_date_epoch), self.profile, weasyprint.__version__)
-
-
-@dataclass(frozen=True)
-class HandoutResult:
-    name: str
-    output: str
-    pages: int
-    seconds: float
-    staged: str = ""  # where the worker wrote it; the parent commits it to `output`
 
 
 def write_handout(job: HandoutJob) -> HandoutResult:
