@@ -113,6 +113,8 @@ def test_metadata_series_and_accessibility(epubs):
         assert '<meta refines="#series" property="group-position">1</meta>' in opf
         assert '<meta name="calibre:series_index" content="1"' in opf
         assert '<meta property="dcterms:conformsTo">EPUB Accessibility 1.1 - WCAG 2.1 Level AA</meta>' in opf
+        package = ElementTree.fromstring(opf.encode())  # DAISY Ace's epub-lang: dc:language is not enough
+        assert package.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
         assert '<meta property="pageBreakSource">urn:isbn:9780000000011</meta>' in opf
         assert '<meta property="schema:accessibilityFeature">printPageNumbers</meta>' in opf
         assert 'properties="cover-image"' in opf and 'properties="nav"' in opf

@@ -59,10 +59,11 @@ class Release:
     replaced: bool  # False when the folder already held exactly this release
 
 
-@dataclass
+@dataclass(frozen=True)
 class Builds:
-    print: api.BuildResult
-    screen: api.BuildResult
+    """What the builders made for a release."""
+
+    books: dict[Profile, api.BuildResult]  # per PDF profile; the print build also made the EPUBs
     handouts: dict[str, Path]  # chapter id or 'pack ID' -> its handout
     handout_pages: dict[str, int]
     warnings: list[Diagnostic]
@@ -115,18 +116,18 @@ def _build(root: Path, resolved: ResolvedBook, jobs: int, build_dir: Path | None
     progress.step("Making the handouts of every chapter and every pack")
     made = api.handouts(root, everything=True, packs=[p.id for p in resolved.packs], jobs=jobs, strict=True,
                         build_dir=build_dir, progress=progress)
-    return Builds(printed, screen, {r.name: Path(r.output) for r in made.results},
+    return Builds({"print": printed, "screen": screen}, {r.name: Path(r.output) for r in made.results},
                   {r.name: r.pages for r in made.results},
                   printed.diagnostics + screen.diagnostics + made.diagnostics)
 
 
 def _artifact_gates(root: Path, resolved: ResolvedBook, builds: Builds, contexts: dict[Profile, BuildContext],
                     jobs: int, progress: Progress) -> list[GateResult]:
-    epubs = [p for p in builds.print.outputs if p.suffix == ".epub"]
-    made = len(builds.print.outputs) + len(builds.screen.outputs) + len(builds.handouts)
+    epubs = [p for p in builds.books["print"].outputs if p.suffix == ".epub"]
+    made = sum(len(result.outputs) for result in builds.books.values()) + len(builds.handouts)
     gates = [build_gate(builds.warnings, made)]
     progress.step("Gate pdf: reading every PDF back")
-    layouts = [layout for profile, ctx in contexts.items() for layout in _layouts(ctx, getattr(builds, profile))]
+    layouts = [layout for profile, ctx in contexts.items() for layout in _layouts(ctx, builds.books[profile])]
     gates.append(pdf_gate(layouts, {f.family for f in contexts["screen"].theme.fonts}))
     gates.append(handouts_gate(resolved, builds.handouts))
     records = CleanRecords(contexts["print"].paths.cache_entry)
@@ -182,7 +183,7 @@ def _release(root: Path, resolved: ResolvedBook, name: str, draft: bool, builds:
         if created:
             shutil.rmtree(publish_dir, ignore_errors=True)
         raise
-    release.remove_leftovers(publish_dir, name, keep=final)
+    release.remove_leftovers(publish_dir, name)
     progress.step(f"Published {len(artifacts)} files in {final}" + ("" if replaced else " (unchanged)"))
     return Release(final, name, draft, tuple(artifacts), tuple(gates), replaced)
 
@@ -198,7 +199,7 @@ def _assemble(root: Path, ctx: BuildContext, resolved: ResolvedBook, paths: Rele
     for volume in book.volumes:
         files = []
         for profile in PROFILES:
-            pdf = getattr(builds, profile).pdf[volume.number]
+            pdf = builds.books[profile].pdf[volume.number]
             target = release.copy_into(Path(pdf.output), paths.pdf(volume.number, profile))
             files.append(add(target, f"Volume {roman(volume.number)}, {profile} PDF", "pdf", volume=volume.number,
                              profile=profile, pages=pdf.pages,

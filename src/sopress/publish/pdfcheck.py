@@ -156,18 +156,22 @@ def check_pdf(layout: VolumeLayout, families: Iterable[str]) -> list[Diagnostic]
         if folio != actual:
             problem("pdf-page-numbers", f"the page number printed for '{anchor}' (Vol. {roman(volume)}) is "
                                         f"{folio or '?'}, but it landed on page {actual or '(not in the PDF)'}")
-    for anchor, printed_label, actual in _contents_entries(read, layout):
+    entries = _contents_entries(read, layout)
+    if entries is None:
+        problem("pdf-toc", "the PDF has no contents: no destination 'contents' before 'body-start'")
+    for anchor, printed_label, actual in entries or ():
         if printed_label != actual:
             problem("pdf-toc", f"the contents give page {printed_label or '(none)'} for '{anchor}', which "
                                f"landed on page {actual}")
     return diags.sorted()
 
 
-def _contents_entries(read: PdfFacts, layout: VolumeLayout) -> list[tuple[str, str, str]]:
-    """(target, page number printed at the end of its contents line, label of the target's page)."""
+def _contents_entries(read: PdfFacts, layout: VolumeLayout) -> list[tuple[str, str, str]] | None:
+    """(target, page number printed at the end of its contents line, label of the target's page) for
+    every link on the contents pages; None when the PDF has no contents."""
     start, end = read.destinations.get("contents"), read.destinations.get("body-start")
-    if start is None or end is None:
-        return [("contents", "", "a contents page")]
+    if start is None or end is None or start >= end:
+        return None
     reader = PdfReader(str(layout.path))
     entries = []
     for index in range(start, end):

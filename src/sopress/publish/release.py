@@ -141,10 +141,10 @@ def assembly_folder(publish: Path, edition: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{edition}.assembling-", dir=publish))
 
 
-def remove_leftovers(publish: Path, edition: str, keep: Path) -> None:
+def remove_leftovers(publish: Path, edition: str) -> None:
     """Folders an interrupted publish of this edition left behind (never a release: those have no dot)."""
     for stale in publish.glob(f".{edition}.assembling-*"):
-        if stale != keep and stale.is_dir():
+        if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
 
 
