@@ -39,7 +39,8 @@ test-fast: $(STAMP)  # seconds: no PDF or EPUB is built
 test-set: $(STAMP)  # the checks that build the real set in content/
 	$(BIN)/python -m pytest -m realset
 
-bench: $(STAMP)
+bench: $(STAMP)  # compares with Pandoc -> WeasyPrint: needs the Debian package pandoc
+	@command -v pandoc >/dev/null || { echo "make bench compares with Pandoc: apt-get install pandoc"; exit 1; }
 	$(BIN)/python benchmarks/bench.py
 
 clean:

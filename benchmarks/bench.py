@@ -112,17 +112,64 @@ def _next_generation(stream: http.client.HTTPResponse, seen: str | None) -> str:
     raise TimeoutError("no reload event within two minutes")
 
 
+def pandoc_weasyprint(root: Path) -> tuple[float, int]:
+    """The peer: the same chapter bodies through Pandoc (Markdown to standalone HTML, one document per
+    volume) and WeasyPrint with Pandoc's own default stylesheet, serially, as a Pandoc user would."""
+    import subprocess
+
+    import weasyprint
+
+    resolved, _ = api.check(root)
+    started, pages = time.perf_counter(), 0
+    with tempfile.TemporaryDirectory() as folder:
+        for volume in resolved.book.volumes:
+            markdown = "\n\n".join(f"# {ch.title}\n\n{ch.source}" for ch in volume.chapters)
+            source = Path(folder) / f"{volume.slug}.md"
+            source.write_text(markdown, encoding="utf-8")
+            html = subprocess.run(["pandoc", "--from", "markdown", "--to", "html5", "--standalone",
+                                   "--metadata", f"title={volume.title}", str(source)],
+                                  capture_output=True, text=True, check=True).stdout
+            pages += len(weasyprint.HTML(string=html).render().pages)
+    return time.perf_counter() - started, pages
+
+
+def timed_call(function, *args, **options) -> float:
+    started = time.perf_counter()
+    function(*args, **options)
+    return time.perf_counter() - started
+
+
+def worker_peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def main() -> None:
     if sys.argv[1:] == ["preview"]:
         sys.stdout.write("\n".join(preview_lines(None)))
         return
     rows = []
     with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
+        peer_seconds, peer_pages = pandoc_weasyprint(REPO)
         rows.append(timed("cold build, PDF of all volumes, --jobs 1", formats=["pdf"], jobs=1, build_dir=Path(one)))
+        peak = worker_peak_mb()
         rows.append(timed("cold build, PDF of all volumes, --jobs 2", formats=["pdf"], jobs=2, build_dir=Path(two)))
         rows.append(timed("warm build, nothing changed, PDF + EPUB", jobs=2, build_dir=Path(two)))
         rows.append(timed("EPUB of all volumes + omnibus", formats=["epub"], omnibus=True, build_dir=Path(two)))
+        rows.append(timed("warm build, nothing changed (again), PDF + EPUB", jobs=2, build_dir=Path(two)))
+        with tempfile.TemporaryDirectory() as copy:
+            shutil.copytree(REPO / "content", Path(copy) / "content")
+            api.build(Path(copy), formats=["pdf"], jobs=2)
+            chapter = next((Path(copy) / "content").glob("volume-1/01-*/setting-up-an-msp-office.md"))
+            chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence for the benchmark.\n",
+                               encoding="utf-8")
+            started = time.perf_counter()
+            edited = api.build(Path(copy), formats=["pdf"], jobs=2)
+            rows.append(("one chapter edited (a sentence added), PDF rebuilt", time.perf_counter() - started, edited))
+        check_seconds = timed_call(api.check, REPO, build_dir=Path(two))
         preview = preview_lines(Path(two))
+    _, cold_serial, cold_result = rows[0]
     lines = [
         "# Benchmarks",
         "",
@@ -136,8 +183,20 @@ def main() -> None:
         pages = pages_laid_out(result)
         layouts = ", ".join(f"{n}: {c}" for n, c in sorted(result.layouts.items())) or "none"
         lines.append(f"| {label} | {seconds:.1f} | {pages} | {layouts} |")
-    _, seconds, result = rows[0]
-    lines += ["", f"Pages laid out per second (cold, --jobs 1): {pages_laid_out(result) / seconds:.1f}.", ""]
+    printed = sum(r.pages for r in cold_result.pdf.values())
+    lines += [
+        "",
+        "| measure | value |",
+        "| --- | ---: |",
+        f"| the peer: Pandoc → WeasyPrint, same chapter bodies, serial | {peer_seconds:.1f} s, {peer_pages} pages |",
+        f"| sopress cold PDF build, serial, against the peer | {cold_serial / peer_seconds:.2f}× |",
+        f"| pages laid out per second per core (sopress, cold, --jobs 1) | {pages_laid_out(cold_result) / cold_serial:.1f} |",
+        f"| pages per second of the peer | {peer_pages / peer_seconds:.1f} |",
+        f"| printed pages of the set | {printed} |",
+        f"| `sopress check` of the set (parse cache warm) | {check_seconds:.2f} s |",
+        f"| peak memory of one layout worker (largest volume) | {peak:.0f} MB |",
+        "",
+    ]
     lines += preview
     (REPO / "docs" / "benchmarks.md").write_text("\n".join(lines), encoding="utf-8")
     sys.stdout.write("\n".join(lines))
