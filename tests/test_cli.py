@@ -62,13 +62,14 @@ def test_usage_errors_exit_two(make_project):
 
 def test_build_progress_quiet_and_verbose(make_project):
     root = make_project()
-    normal = run("build", "--root", str(root), "--volume", "2", "--format", "epub")
-    assert normal.exit_code == 0
-    assert "Volume 2: writing the EPUB" in normal.output
+    verbose = run("build", "--root", str(root), "--volume", "2", "--format", "epub", "-v")
+    assert verbose.exit_code == 0
+    assert "Volume 2: writing the EPUB" in verbose.output
+    assert "timestamp 2026-01-15T00:00:00+00:00" in verbose.output
     quiet = run("build", "--root", str(root), "--volume", "2", "--format", "epub", "-q")
     assert quiet.exit_code == 0 and quiet.output == ""
-    verbose = run("build", "--root", str(root), "--volume", "2", "--format", "epub", "-v")
-    assert "timestamp 2026-01-15T00:00:00+00:00" in verbose.output
+    normal = run("build", "--root", str(root), "--volume", "2", "--format", "epub")
+    assert "Nothing changed since the last build: every output is up to date" in normal.output
 
 
 def test_list_shows_ids_and_status(make_project):

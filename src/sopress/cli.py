@@ -6,8 +6,10 @@ Exit status: 0 success, 1 errors in the sources (reported as path:line:col: erro
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -34,6 +36,17 @@ LINKS_OPTION = click.option(
 def _report(diagnostics: list[Diagnostic], root: Path) -> None:
     for diagnostic in diagnostics:
         click.echo(diagnostic.format(root), err=True)
+
+
+@contextlib.contextmanager
+def _problems(root: Path) -> Iterator[None]:
+    """Errors in the sources: reported in editor form, exit 1; a selection that names nothing: usage, exit 2."""
+    try:
+        yield
+    except SopressError as exc:
+        _fail(exc, root)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 def _fail(exc: SopressError, root: Path) -> None:
@@ -111,13 +124,9 @@ def build(root: Path, formats: tuple[str, ...], volumes: tuple[int, ...], jobs: 
     """
     wanted = ("pdf", "epub") if "all" in formats else formats
     progress = Progress(level=-1 if quiet else (1 if verbose else 0))
-    try:
+    with _problems(root):
         result = api.build(root, wanted, volumes, jobs=jobs, strict=strict, build_dir=build_dir,
                            progress=progress, profile=profile, omnibus=omnibus, links=links)
-    except SopressError as exc:
-        _fail(exc, root)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
     _report(result.diagnostics, root)
     progress.step(f"Built {len(result.outputs)} file(s).")
 
@@ -140,10 +149,8 @@ def check(root: Path, strict: bool, links: str | None) -> None:
       sopress check --root ../manual
       sopress check --links warn    an imported tree: broken links are warnings
     """
-    try:
+    with _problems(root):
         resolved, diagnostics = api.check(root, strict, links, build_dir=root / "build")
-    except SopressError as exc:
-        _fail(exc, root)
     _report(diagnostics, root)
     chapters = sum(len(v.chapters) for v in resolved.book.volumes)
     click.echo(f"{len(resolved.book.volumes)} volumes, {chapters} chapters: "
@@ -192,13 +199,9 @@ def handout(root: Path, chapters: tuple[str, ...], sections: tuple[str, ...], vo
       sopress handout --pack new-technician-week-1    a training pack from content/packs/
     """
     progress = Progress(level=-1 if quiet else (1 if verbose else 0))
-    try:
+    with _problems(root):
         made = api.handouts(root, chapters, sections, volumes, everything, packs, paper=paper, out=out, jobs=jobs,
                             strict=strict, build_dir=build_dir, progress=progress, profile=profile)
-    except SopressError as exc:
-        _fail(exc, root)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
     _report(made.diagnostics, root)
     progress.step(f"Made {len(made.files)} handout(s), {made.laid_out} laid out.")
 
@@ -300,10 +303,8 @@ def list_command(root: Path) -> None:
       sopress list
       sopress list | grep outline      chapters still to be written
     """
-    try:
+    with _problems(root):
         book, diagnostics = api.load(root)
-    except SopressError as exc:
-        _fail(exc, root)
     _report(diagnostics, root)
     for volume in book.volumes:
         click.echo(f"Volume {volume.number}: {volume.title}  [{volume.slug}]")
@@ -340,10 +341,8 @@ def import_command(tool: str, source: Path, into: Path | None, volumes: str, for
       sopress import gitbook ./space --into space-book --force   replace an earlier import
     """
     target = into or Path(f"{source.resolve().name}-sopress")
-    try:
+    with _problems(source):
         result = import_book(tool, source, target, force=force, volumes=volumes)
-    except SopressError as exc:
-        _fail(exc, source)
     _report(result.diagnostics, source)
     click.echo(f"Imported {result.chapters} chapter(s) in {result.volumes} volume(s) into {target}, "
                f"{len(result.diagnostics)} warning(s). Next:\n  sopress check --root {target}\n"
@@ -364,10 +363,8 @@ def new(folder: Path) -> None:
       sopress new my-manual
       sopress new . && sopress build        in an empty folder
     """
-    try:
+    with _problems(folder):
         made = new_project(folder)
-    except SopressError as exc:
-        _fail(exc, folder)
     click.echo(f"Created {len(made)} files in {folder}. Build the book:\n  cd {folder}\n  sopress check\n"
                "  sopress build           build/pdf/volume-1.pdf and build/epub/volume-1.epub\n"
                "(or `make books`). Then edit content/house.yaml and write your SOPs under content/volume-1/.",

@@ -13,11 +13,10 @@ from sopress.write.cache import input_key
 WEASYPRINT_VERSION = version("weasyprint")
 
 
-@dataclass(frozen=True)
-class PdfJob:
-    """Everything a worker needs to lay out one volume (picklable, no model objects)."""
+@dataclass(frozen=True, kw_only=True)
+class LayoutJob:
+    """Everything a worker needs to lay out one document (picklable, no model objects)."""
 
-    volume: int
     html: str
     base_url: str
     allowed_roots: tuple[str, ...]
@@ -27,6 +26,11 @@ class PdfJob:
 
     def cache_key(self) -> str:
         return input_key(self.html, self.base_url, str(self.source_date_epoch), self.profile, WEASYPRINT_VERSION)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PdfJob(LayoutJob):
+    volume: int
 
 
 @dataclass(frozen=True)
@@ -46,20 +50,9 @@ class PdfResult:
         return str(page - self.front_pages) if page > self.front_pages else roman(page).lower()
 
 
-@dataclass(frozen=True)
-class HandoutJob:
-    """One handout or pack to lay out and write (picklable, no model objects)."""
-
-    name: str
-    html: str
-    base_url: str
-    allowed_roots: tuple[str, ...]
-    output: str
-    source_date_epoch: int
-    profile: Profile = "screen"
-
-    def cache_key(self) -> str:
-        return input_key(self.html, self.base_url, str(self.source_date_epoch), self.profile, WEASYPRINT_VERSION)
+@dataclass(frozen=True, kw_only=True)
+class HandoutJob(LayoutJob):
+    name: str  # the chapter id, or "pack ID"
 
 
 @dataclass(frozen=True)
