@@ -57,6 +57,15 @@ def real_build(tmp_path_factory):
     return build_dir, result
 
 
+@pytest.fixture(scope="session")
+def real_print_build(real_build):
+    """The real set's print edition, laid out once into the same build folder (its page numbers are
+    the ones handouts cite)."""
+    build_dir, _ = real_build
+    result = api.build(REPO, formats=["pdf"], build_dir=build_dir, jobs=2, profile="print")
+    return build_dir, result
+
+
 def require(tool: str) -> str:
     """The path of an external tool a test needs: a skip where it is missing, a failure in CI."""
     path = shutil.which(tool)

@@ -117,3 +117,27 @@ def test_link_texts_do_not_name_volumes_sopress_adds_them():
         for match in re.finditer(r"\[([^\]]*\bVol(?:\.|ume)\s+[IVX\d]+[^\]]*)\]\(#", path.read_text(encoding="utf-8")):
             typed.append(f"{path.relative_to(REPO)}: [{match.group(1)}]")
     assert typed == []
+
+
+def section_words(chapter, heading) -> int:
+    """Prose words under a heading, up to the next heading of the same or a higher level."""
+    lines = chapter.source.splitlines()
+    start = heading.location.line - chapter.body_line
+    end = next((i for i in range(start + 1, len(lines)) if re.match(rf"#{{1,{heading.level}}} ", lines[i])), len(lines))
+    return len(re.findall(r"[A-Za-z]{2,}", "\n".join(lines[start + 1:end])))
+
+
+def test_volume_one_prints_every_document_it_names(resolved):
+    """The review found these named but not supplied: each is now printed in full, under its own heading."""
+    chapters = {ch.id: ch for ch in resolved.book.volumes[0].chapters}
+    headings = {h.id: (ch, h) for ch in chapters.values() for h in ch.doc.headings}
+    documents = ["letter-past-due", "letter-credit-hold", "letter-final-notice", "letter-advance-billing",
+                 "form-payment-enrolment", "exception-request-form"]
+    short = {d: section_words(*headings[d]) for d in documents if d in headings and section_words(*headings[d]) < 80}
+    assert [d for d in documents if d not in headings] == [] and short == {}
+    agency = [(ch, h) for ch, h in headings.values() if h.text.startswith("Letter of agency")]
+    assert agency and all(section_words(ch, h) >= 80 for ch, h in agency)
+    scripts = [h for h in chapters["sales-scripts"].doc.headings if h.level == 2 and h.text.startswith("Script ")]
+    assert len(scripts) == 6
+    assert any("price increase" in h.text for h in scripts) and any("exit" in h.text for h in scripts)
+    assert all(section_words(chapters["sales-scripts"], h) >= 200 for h in scripts)

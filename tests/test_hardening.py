@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -241,3 +242,43 @@ def test_an_image_wider_than_the_page_is_scaled_to_the_text_block(make_project):
                 widths.append((cm[0], float(page.mediabox.width)))
         page.extract_text(visitor_operand_before=visit)
     assert widths and all(drawn < page_width * 0.8 for drawn, page_width in widths)
+
+
+REFUSED = {
+    "bad-byte": lambda root: (root / DELTA).write_bytes((DELTA_HEAD + "caf\xe9\n").encode("latin-1")),
+    "binary": lambda root: (root / DELTA).write_bytes(b"\x00\x01binary"),
+    "link-out": lambda root: ((root.parent / "outside.md").write_text(DELTA_HEAD, encoding="utf-8"),
+                              (root / DELTA).unlink(), (root / DELTA).symlink_to(root.parent / "outside.md")),
+    "attribute": lambda root: (root / DELTA).write_text(DELTA_HEAD + '[x](https://a.example){:target="_blank"}\n'),
+    "empty-link": lambda root: (root / DELTA).write_text(DELTA_HEAD + "A [link]() here.\n"),
+    "empty-heading": lambda root: (root / DELTA).write_text(DELTA_HEAD + "##\n\nText.\n"),
+    "one-folder": lambda root: (root / "content/vol-two/volume.yaml").write_text(
+        "number: 2\ntitle: Advanced\nsections:\n  - {folder: 01-deep, title: A, chapters: [delta.md]}\n"
+        "  - {folder: 01-deep, title: B, chapters: []}\n"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_a_refused_build_exits_1_without_traceback_and_leaves_the_last_outputs(make_project, case):
+    root = make_project()
+    assert sopress("build", "--volume", "2", "-q", cwd=root).returncode == 0
+    before = {p: p.read_bytes() for p in (root / "build").rglob("*") if p.is_file() and ".cache" not in p.parts}
+    REFUSED[case](root)
+    completed = sopress("build", "--volume", "2", cwd=root)
+    assert completed.returncode == 1 and "Traceback" not in completed.stderr
+    assert re.search(r"^content/\S+:\d+:\d+: error\[[a-z-]+\]: ", completed.stderr, re.M), completed.stderr
+    after = {p: p.read_bytes() for p in (root / "build").rglob("*") if p.is_file() and ".cache" not in p.parts}
+    assert after == before
+
+
+@pytest.mark.slow
+def test_what_is_published_with_warnings_makes_an_epub_that_passes_epubcheck(make_project):
+    from conftest import run_epubcheck, serious
+
+    body = ("<table><tr><td>dropped</td></tr></table>\n\n!!! note \"Literal\"\n    body\n\n> [!NOTE]\n> quoted\n\n"
+            "Done \u2705 and the clef \U0001d11e, with <b>bold</b> dropped.\n")
+    root = make_project(edits=delta(body))
+    result = api.build(root, volumes=[2])
+    assert {d.code for d in result.diagnostics} >= {"raw-html", "foreign-syntax", "missing-glyph"}
+    assert serious(run_epubcheck(root / "build/epub/vol-two.epub")) == []

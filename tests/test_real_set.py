@@ -91,3 +91,13 @@ def test_contents_pages_after_the_first_carry_their_running_head(real_build):
     assert len(contents) >= 2, "Volume I's contents run to more than one page"
     assert running_head(reader, contents[0]) == ""  # the opening page of the contents
     assert all(running_head(reader, i) == "CONTENTS" for i in contents[1:])
+
+
+def test_handouts_of_the_whole_set_build_with_no_error_and_no_warning(real_print_build, resolved):
+    build_dir, printed = real_print_build
+    assert all(pdf.pages > 0 for pdf in printed.pdf.values())
+    packs = [pack.id for pack in resolved.packs]
+    made = api.handouts(REPO, everything=True, packs=packs, build_dir=build_dir, jobs=2)
+    assert [d.format(REPO) for d in made.diagnostics] == []
+    assert len(made.files) == 151 + len(packs)
+    assert all(path.stat().st_size > 10_000 for path in made.files)
