@@ -168,6 +168,16 @@ def main() -> None:
             edited = api.build(Path(copy), formats=["pdf"], jobs=2)
             rows.append(("one chapter edited (a sentence added), PDF rebuilt", time.perf_counter() - started, edited))
         check_seconds = timed_call(api.check, REPO, build_dir=Path(two))
+        import subprocess
+
+        with tempfile.TemporaryDirectory() as out:
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "sopress", "handout", "new-pc-checklists", "--root", str(REPO),
+                            "--build-dir", two, "--out", out, "-q"], check=True)
+            one_handout = time.perf_counter() - started
+            started = time.perf_counter()
+            handouts = api.handouts(REPO, everything=True, build_dir=Path(two), out=Path(out) / "all", jobs=2)
+            all_handouts = time.perf_counter() - started
         preview = preview_lines(Path(two))
     _, cold_serial, cold_result = rows[0]
     lines = [
@@ -195,6 +205,9 @@ def main() -> None:
         f"| printed pages of the set | {printed} |",
         f"| `sopress check` of the set (parse cache warm) | {check_seconds:.2f} s |",
         f"| peak memory of one layout worker (largest volume) | {peak:.0f} MB |",
+        f"| one handout from a cold process (`sopress handout new-pc-checklists`) | {one_handout:.2f} s |",
+        f"| handouts of the whole set, --jobs 2 | {all_handouts:.1f} s for {len(handouts.files)}, "
+        f"{all_handouts / len(handouts.files):.2f} s each |",
         "",
     ]
     lines += preview

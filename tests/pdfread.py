@@ -113,7 +113,8 @@ def toc_entries(reader: PdfReader) -> dict[str, str]:
             break
         for line in text.splitlines()[1:] if text.startswith("Contents") else text.splitlines():
             line = (pending + " " + line).strip() if pending else line.strip()
-            match = TOC_LINE.match(line) if ". ." in line else None
+            # A dot leader before the number (a long title leaves room for one dot only).
+            match = TOC_LINE.match(line) if re.search(r"\.\s+(?:\d+|[ivxlc]+)$", line) else None
             if match:
                 entries[match.group(2).strip().rstrip('.')] = match.group(3)
                 pending = ""

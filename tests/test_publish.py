@@ -268,9 +268,18 @@ def test_a_font_missing_from_the_theme_refuses(published, tmp_path):
     root = project(tmp_path, release=published[1].folder, files={"templates/css/references-print.css": css},
                    with_build=True)
     output = refused(root)
-    assert re.search(r"build/pdf/vol-one-print\.pdf:1:1: error\[pdf-fonts\]: font \S+ \(first used on page \d+\) "
-                     r"is not one of the theme's fonts", output), output
+    assert re.search(r"build/pdf/vol-one-print\.pdf:1:1: error\[pdf-fonts\]: font \S+ is not one of the theme's "
+                     r"fonts: .*; it first sets '.+' \(U\+[0-9A-F]{4}.*\) on page \d+", output), output
     assert "gate 'pdf'" in output and "gate 'epubcheck'" not in output
+
+
+@pytest.mark.slow
+def test_a_missing_validator_refuses_with_what_to_install(published, monkeypatch):
+    root, _ = published
+    monkeypatch.setenv("SOPRESS_ACE", str(root / "no-such-ace-cli"))
+    output = refused(root)
+    assert "gate 'ace' (DAISY Ace: no accessibility violation): could not run: SOPRESS_ACE names" in output
+    assert "make tools" in output
 
 
 @pytest.mark.slow

@@ -82,6 +82,7 @@ def main() -> None:
       sopress serve --open          a live preview in the browser, reloaded on every save
       sopress new my-manual         start a project that builds as it is
       sopress import mkdocs ~/site  turn a MkDocs (or mdBook, GitBook) tree into a project
+      sopress publish               a validated release in publish/<edition>/
     """
 
 

@@ -37,7 +37,7 @@ class PdfFacts:
     labels: tuple[str, ...]
     destinations: dict[str, int]  # anchor -> 0-based page index
     outline: tuple[tuple[str, int], ...]  # (title, 0-based page index), every level
-    fonts: dict[str, tuple[int, bool]]  # base font name (subset tag removed) -> (first page, embedded)
+    fonts: dict[str, bool]  # base font name (subset tag removed) -> embedded
 
     def label_of(self, anchor: str) -> str | None:
         page = self.destinations.get(anchor)
@@ -71,22 +71,42 @@ def _outline(reader: PdfReader, entries: Iterable) -> Iterable[tuple[str, int]]:
             yield str(entry.title), reader.get_destination_page_number(entry)
 
 
-def _fonts(reader: PdfReader) -> dict[str, tuple[int, bool]]:
-    found: dict[str, tuple[int, bool]] = {}
+def _base_name(font) -> str:
+    return re.sub(r"^[A-Z]{6}\+", "", str(font.get("/BaseFont", "")).lstrip("/"))
 
-    def visit(resources, page: int, depth: int = 0) -> None:
+
+def _fonts(reader: PdfReader) -> dict[str, bool]:
+    found: dict[str, bool] = {}
+
+    def visit(resources, depth: int = 0) -> None:
         resources = resources.get_object() if resources is not None else {}
         for font in (resources.get("/Font") or {}).values():
             font = font.get_object()
-            name = re.sub(r"^[A-Z]{6}\+", "", str(font.get("/BaseFont", "")).lstrip("/"))
-            found.setdefault(name, (page, _embedded(font)))
+            found.setdefault(_base_name(font), _embedded(font))
         for xobject in (resources.get("/XObject") or {}).values():
             xobject = xobject.get_object()
             if depth < 4 and xobject.get("/Subtype") == "/Form" and "/Resources" in xobject:
-                visit(xobject["/Resources"], page, depth + 1)
+                visit(xobject["/Resources"], depth + 1)
 
-    for number, page in enumerate(reader.pages, 1):
-        visit(page.get("/Resources"), number)
+    for page in reader.pages:
+        visit(page.get("/Resources"))
+    return found
+
+
+def _first_text_in(path: Path, fonts: set[str]) -> dict[str, tuple[str, str]]:
+    """Where each of `fonts` first sets text: {font: (page label, the text)}. Read only when a font is
+    wrong, to say which character it drew and where (pages share their font resources)."""
+    reader, found = PdfReader(str(path)), {}
+    for index, page in enumerate(reader.pages):
+
+        def visit(text, _cm, _tm, font, _size) -> None:
+            name = _base_name(font) if font is not None else ""
+            if name in fonts and name not in found and text.strip():
+                found[name] = (reader.page_labels[index], text.strip()[:12])
+
+        page.extract_text(visitor_text=visit)
+        if found.keys() == fonts:
+            break
     return found
 
 
@@ -134,13 +154,18 @@ def check_pdf(layout: VolumeLayout, families: Iterable[str]) -> list[Diagnostic]
     if read.pages != layout.pages:
         problem("pdf-pages", f"the PDF has {read.pages} pages; its layout made {layout.pages}")
     allowed = {_squash(family) for family in families}
-    for name, (page, embedded) in sorted(read.fonts.items()):
-        if not embedded:
-            problem("pdf-fonts", f"font {name} (first used on page {page}) is not embedded")
-        if not any(_squash(name).startswith(family) for family in allowed):
-            problem("pdf-fonts", f"font {name} (first used on page {page}) is not one of the theme's fonts: it "
-                                 f"came from this machine (a CSS font-family the theme does not ship, or a "
-                                 f"character its fonts lack)")
+    foreign = {name for name in read.fonts if not any(_squash(name).startswith(family) for family in allowed)}
+    missing = {name for name, embedded in read.fonts.items() if not embedded}
+    uses = _first_text_in(layout.path, foreign | missing) if foreign | missing else {}
+    for name in sorted(foreign | missing):
+        label, text = uses.get(name, ("?", ""))
+        where = f"; it first sets '{text}' ({', '.join(f'U+{ord(c):04X}' for c in text[:3])}) on page {label}" \
+            if text else ""
+        if name in missing:
+            problem("pdf-fonts", f"font {name} is not embedded{where}")
+        if name in foreign:
+            problem("pdf-fonts", f"font {name} is not one of the theme's fonts: it came from this machine (a "
+                                 f"character the theme's fonts lack, or a CSS font-family it does not ship){where}")
     outline = set(read.outline)
     for chapter_id, title in layout.chapters:
         page = read.destinations.get(chapter_id)
