@@ -6,6 +6,7 @@ by the resolve stage once every chapter of the set has been read.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import pickle
@@ -63,7 +64,9 @@ class CachedMarkdown:
     memory (for `sopress serve`) and in build/.cache/parse (for the next run).
     """
 
-    _memory: dict[str, bytes] = {}
+    # In memory the tokens themselves are kept: walking them again changes nothing (the walk only sets
+    # what it would set anyway), so a long-lived process (the preview) re-checks without unpickling.
+    _memory: dict[str, tuple[list[Token], dict[str, Any]]] = {}
     MEMORY_ENTRIES = 1000  # a long preview session edits the same chapters again and again
 
     def __init__(self, md: MarkdownIt, book: Book, folder: Path | None):
@@ -76,21 +79,24 @@ class CachedMarkdown:
         return self.md.parseInline(text, env)
 
     def parse(self, source: str, env: dict[str, Any]) -> list[Token]:
-        key = hashlib.sha256(f"{self.context}\0{source}".encode()).hexdigest()
+        # The document's id is part of the key: the walk writes ids made from it into the tokens.
+        key = hashlib.sha256(f"{self.context}\0{env['docId']}\0{source}".encode()).hexdigest()
         self.used.add(key)
         if len(self._memory) > self.MEMORY_ENTRIES:
             self._memory.clear()
-        data = self._memory.get(key)
-        if data is not None and self.folder is not None and not (self.folder / f"{key}.pickle").exists():
-            self._write(key, data)  # known to this process, not yet to this build folder
-        data = data or self._read(key)
-        if data is None:
-            tokens = self.md.parse(source, env)
-            data = pickle.dumps((tokens, {k: v for k, v in env.items() if k != "house"}))
-            self._memory[key] = data
-            self._write(key, data)
-            return tokens
-        tokens, saved = pickle.loads(data)
+        known = self._memory.get(key)
+        if known is None:
+            data = self._read(key)
+            if data is None:
+                tokens = self.md.parse(source, env)
+                saved = {k: v for k, v in env.items() if k != "house"}
+                self._write(key, pickle.dumps((tokens, saved)))
+                self._memory[key] = (tokens, saved)
+                return tokens
+            known = self._memory[key] = pickle.loads(data)
+        elif self.folder is not None and not (self.folder / f"{key}.pickle").exists():
+            self._write(key, pickle.dumps(known))  # known to this process, not yet to this build folder
+        tokens, saved = known
         env.update(saved)
         return tokens
 
@@ -98,11 +104,9 @@ class CachedMarkdown:
         if self.folder is None:
             return None
         try:
-            data = (self.folder / f"{key}.pickle").read_bytes()
+            return (self.folder / f"{key}.pickle").read_bytes()
         except OSError:
             return None
-        self._memory[key] = data
-        return data
 
     def prune(self) -> None:
         """Forget the token streams of sources that no longer exist (after a whole book was parsed)."""
@@ -190,6 +194,8 @@ def _without_title(tokens: list[Token], title_line: int) -> list[Token]:
         return tokens
     body = tokens[:start] + tokens[start + 3 :]
     if any(t.type == "heading_open" and t.tag == "h1" for t in body):
+        # New tokens, not changed ones: a token stream may be walked again (the preview keeps them).
+        body = [copy.copy(t) if t.type in ("heading_open", "heading_close") else t for t in body]
         for token in body:
             if token.type in ("heading_open", "heading_close"):
                 token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
@@ -509,11 +515,12 @@ class _DocumentParser:
     def _index_span(self, children: list[Token], i: int, block_line: int) -> None:
         token = children[i]
         classes = str(token.attrGet("class") or "").split()
-        term = token.attrGet("index")
+        term = token.meta.get("index_term", token.attrGet("index"))  # the first walk moved it to meta
         if term is None and "index" not in classes:
             return
         if term is not None:
-            token.attrs.pop("index")
+            token.attrs.pop("index", None)
+            token.meta["index_term"] = term
         closing = next(j for j in range(i + 1, len(children)) if children[j].type == "span_close")
         words = "".join(c.content for c in children[i + 1 : closing]).strip()
         anchor = f"idx-{self.doc_id}-{len(self.index_entries) + 1}"

@@ -153,15 +153,19 @@ class Preview:
         watchfiles reports a batch 30 ms after its last change. Every half second without changes
         it also comes back empty-handed, so that a folder made since (a new templates/) is watched too.
         """
+        appeared: list[Path] = []  # folders made since: announced once the watch over them runs
         while not self.stopping.is_set():
             folders = self.watched()
             for changes in watchfiles.watch(*folders, stop_event=self.stopping, debounce=400, step=30,
                                             rust_timeout=500, yield_on_timeout=True, raise_interrupt=False):
                 self.watching.set()
+                if appeared:
+                    self.refresh(appeared)
+                    appeared = []
                 if changes:
                     self.refresh(sorted({Path(path) for _, path in changes}))
                 if self.watched() != folders:
-                    self.refresh(sorted(set(self.watched()) ^ set(folders)))
+                    appeared = sorted(set(self.watched()) ^ set(folders))
                     break
 
     def wait(self, seen: str | None, timeout: float) -> str:
