@@ -106,7 +106,7 @@ def _start_build(root: Path) -> subprocess.Popen:
 
 def _wait_for_layout(process: subprocess.Popen) -> None:
     for line in process.stderr:
-        if "Volume 2: laying out the PDF" in line:
+        if "Volume 2: laying out" in line:
             time.sleep(0.5)
             return
     pytest.fail("the build never started laying out")

@@ -291,7 +291,7 @@ def test_an_interrupted_publish_leaves_the_previous_release(published, tmp_path)
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         for line in process.stderr:
-            if "laying out the PDF" in line:
+            if ": laying out " in line:
                 os.killpg(process.pid, signal.SIGKILL)  # the publish and its layout workers, mid-way
                 break
     finally:

@@ -18,13 +18,13 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_template_that_breaks_the_theme_contract_is_a_located_error(make_project):
-    volume = (THEMES / "default/print/volume.html").read_text()
-    broken = volume.replace(' id="body-start"', "")
-    root = make_project(edits={"templates/print/volume.html": broken})
+    parts = (THEMES / "default/print/parts.html").read_text()
+    broken = parts.replace(' id="body-start"', "")
+    root = make_project(edits={"templates/print/parts.html": broken})
     with pytest.raises(SopressError) as caught:
         api.build(root, formats=["pdf"], volumes=[1])
     assert [d.format(root) for d in caught.value.diagnostics] == [
-        "templates/print/volume.html:1:1: error[theme-contract]: the template 'print/volume.html' must write an "
+        "templates/print/parts.html:1:1: error[theme-contract]: the template 'print/parts.html' must write an "
         "element with id=\"body-start\" (the contract in default/theme.yaml): the code relies on it"
     ]
     assert not (root / "build/pdf").exists()  # nothing was laid out
@@ -53,7 +53,10 @@ def test_every_output_page_map_and_cache_entry_goes_to_the_build_dir(make_projec
     records = [name for name in written if name.startswith(".cache/build-")]  # what this build read and wrote
     tokens = [name for name in written if name.startswith(".cache/parse/")]  # each document's token stream
     assert len(records) == 1 and len(tokens) == 6  # four chapters, two section intros
-    records += tokens
+    parts = [name for name in written if name.startswith(".cache/pdf-part/")]  # each part's layout, kept
+    assert parts and all(re.fullmatch(rf"\.cache/pdf-part/vol-(one|two){suffix}/[\w.-]+\.(pdf|json)", name)
+                         for name in parts), parts
+    records += tokens + parts
     assert [name for name in written if name not in records] == sorted([
         f".cache/pdf-volume-1-{profile}.json", f".cache/pdf-volume-2-{profile}.json",
         "epub/field-guide.epub", "epub/vol-one.epub", "epub/vol-two.epub",

@@ -41,7 +41,8 @@ FORMATS: tuple[Format, ...] = ("pdf", "epub")
 class BuildResult:
     outputs: list[Path] = field(default_factory=list)
     pdf: dict[int, PdfResult] = field(default_factory=dict)
-    layouts: dict[int, int] = field(default_factory=dict)  # how many times each volume was laid out
+    laid_out: list[tuple[int, str]] = field(default_factory=list)  # every (volume, part) laid out, in order
+    layouts: dict[int, int] = field(default_factory=dict)  # how many part layouts each volume took
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -111,7 +112,7 @@ def build(
     page_map = read_page_maps(ctx.paths, book.volumes, profile)
     if "pdf" in formats:
         pdf = VolumePdfBuilder(ctx).build(selected, page_map)
-        result.pdf, result.layouts, page_map = pdf.pdf, pdf.layouts, pdf.page_map
+        result.pdf, result.laid_out, result.layouts, page_map = pdf.pdf, pdf.laid_out, pdf.layouts, pdf.page_map
         result.outputs += pdf.files
         result.diagnostics += pdf.diagnostics
     if "epub" in formats:

@@ -1,40 +1,83 @@
 """The volume PDF builder: each volume as one print-ready PDF, with page numbers that are true.
 
-Page numbers in references and in the index come from the page map of the last layout (the
-contents alone use CSS target-counter()), so a volume is laid out again while the numbers it
-printed move, as LaTeX reruns until its .aux file settles. An unchanged volume hits the layout
-cache and is not laid out at all. Layout runs in worker processes (WeasyPrint keeps its memory
-after a render, and layout is nearly all the cost of a build).
+A volume is laid out a part at a time: the front matter, each section opener, each chapter and the
+index. Every part opens on a right-hand page, so its line and page breaks do not depend on what
+comes before it; only its folios do, and those are given to it (print/part.html). Parts are laid
+out in parallel worker processes, longest first, and kept in the layout cache: a part whose HTML
+did not change is not laid out again, and an edit re-lays only its own chapter while the chapter
+keeps its length. The parts are spliced into the volume's PDF (sopress.write.splice).
+
+Page numbers in references, the contents and the index come from the page map of the last layout,
+so a part is laid out again while the numbers it printed, or its own first folio, still move, as
+LaTeX reruns until its .aux file settles. The archival profile is tagged (PDF/A-2a), and a tagged
+PDF cannot be spliced: it lays each volume out whole, the same way, with the same passes.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-from dataclasses import dataclass, field
+import dataclasses
+import re
+import shutil
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from markupsafe import Markup
 
 from sopress.builders import BuildContext, BuilderOutput
 from sopress.diagnostics import Diagnostics, Location, SopressError
 from sopress.index_view import index_view
-from sopress.model import Volume
+from sopress.model import Chapter, Section, Volume
+from sopress.numerals import roman
 from sopress.pagemap import PageMap, write_page_map
 from sopress.pagesetup import page_setup
 from sopress.qr import qr_code, short_url
 from sopress.render import Output, VolumeRenderer
 from sopress.theme import check_contract
-from sopress.write.atomic import commit, discard
-from sopress.write.pdf import (
-    BODY_START_ID, LayoutCache, PdfJob, PdfResult, RefusedResource, die_with_parent, lay_out,
-)
+from sopress.write.atomic import commit, discard, staging_path
+from sopress.write.cache import OutputCache, input_key
+from sopress.write.jobs import PartJob, PartResult, PdfResult
+from sopress.write.pdf import BODY_START_ID, RefusedResource, die_with_parent, lay_out_part
+from sopress.write.splice import splice
 
 VOLUME_TEMPLATE = "print/volume.html"
+PARTS_TEMPLATE = "print/parts.html"  # the parts of a volume, in order: its body-start is contract
+PART_TEMPLATE = "print/part.html"
 CHAPTER_TEMPLATE = "print/chapter.html"  # one chapter alone: the print preview
+WHOLE_VOLUME = "volume"  # the one part of a volume laid out whole (archival)
 Printed = dict[tuple[int, str], "str | None"]  # (volume, anchor) -> the folio a rendering printed for it
+_HREF = re.compile(r'\shref="#([^"]+)"')
+_ID = re.compile(r'\sid="([^"]+)"')
+_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a volume laid out on its own: front matter, a section opener, a chapter, the index."""
+
+    name: str
+    kind: str  # front, section, chapter or index
+    section: Section | None = None
+    section_number: int = 0
+    chapter: Chapter | None = None
+    body_start: bool = False  # the first part of the body, where arabic page 1 is
+
+
+def volume_parts(ctx: BuildContext, volume: Volume) -> list[Part]:
+    parts = [Part("front", "front")]
+    for number, section in enumerate(volume.sections, 1):
+        parts.append(Part(f"s-{section.id}", "section", section=section, section_number=number))
+        parts += [Part(f"c-{chapter.id}", "chapter", chapter=chapter) for chapter in section.chapters]
+    if _index(ctx, _print_renderer(ctx, volume, {})):
+        parts.append(Part("index", "index"))
+    if len(parts) > 1:
+        parts[1] = replace(parts[1], body_start=True)
+    return parts
 
 
 @dataclass(frozen=True)
 class PrintVolume:
-    """A volume's HTML for the PDF, and the page numbers it printed (from the last layout)."""
+    """HTML for the PDF, and the page numbers it printed (from the last layout)."""
 
     html: str
     printed: Printed
@@ -46,11 +89,37 @@ def volume_html(ctx: BuildContext, volume: Volume, page_map: PageMap) -> PrintVo
     The link policy of print: references are live links within the volume and name the page;
     references to other volumes name volume and page; images load from the project by file URL.
     """
-    resolved = ctx.resolved
     renderer = _print_renderer(ctx, volume, page_map)
-    index = index_view(resolved.index, renderer, renderer.output.own_volume, resolved.book.config.index)
-    html = renderer.page(VOLUME_TEMPLATE, index=index, **_print_values(ctx, volume))
+    html = renderer.page(VOLUME_TEMPLATE, parts=volume_parts(ctx, volume), index=_index(ctx, renderer),
+                         **_print_values(ctx, volume, renderer))
     return PrintVolume(html, renderer.printed)
+
+
+def part_html(ctx: BuildContext, volume: Volume, part: Part, page_map: PageMap, first_folio: int,
+              last: bool) -> PrintVolume:
+    """One part of the volume alone, its pages numbered from `first_folio`, without its stylesheet.
+
+    It carries a stand-in for each place it links to in other parts (print/part.html).
+    """
+    renderer = _print_renderer(ctx, volume, page_map)
+    values = _print_values(ctx, volume, renderer)
+    body = renderer.page(PARTS_TEMPLATE, parts=[part], index=_index(ctx, renderer) if part.kind == "index" else (),
+                         **values)
+    elsewhere = sorted(set(_HREF.findall(body)) - set(_ID.findall(body)))
+    html = renderer.page(PART_TEMPLATE, body=Markup(body), elsewhere=elsewhere, first_folio=first_folio, last=last,
+                         **values)
+    return PrintVolume(html, renderer.printed)
+
+
+def volume_stylesheet(ctx: BuildContext, volume: Volume) -> str:
+    """The stylesheet of the volume's HTML (what a project's print/volume.html makes of it included)."""
+    renderer = _print_renderer(ctx, volume, {})
+    html = renderer.page(VOLUME_TEMPLATE, parts=[], index=(), **_print_values(ctx, volume, renderer))
+    return _STYLE.search(html).group(1)
+
+
+def _index(ctx: BuildContext, renderer: VolumeRenderer):
+    return index_view(ctx.resolved.index, renderer, renderer.output.own_volume, ctx.resolved.book.config.index)
 
 
 def chapter_html(ctx: BuildContext, volume: Volume, chapter_id: str, page_map: PageMap) -> PrintVolume:
@@ -62,7 +131,8 @@ def chapter_html(ctx: BuildContext, volume: Volume, chapter_id: str, page_map: P
     chapter = next(ch for ch in volume.chapters if ch.id == chapter_id)
     renderer = _print_renderer(ctx, volume, page_map)
     first_page = chapter_first_page(page_map, volume, chapter_id) or 1
-    html = renderer.page(CHAPTER_TEMPLATE, chapter=chapter, first_page=first_page, **_print_values(ctx, volume))
+    html = renderer.page(CHAPTER_TEMPLATE, chapter=chapter, first_page=first_page,
+                         **_print_values(ctx, volume, renderer))
     return PrintVolume(html, renderer.printed)
 
 
@@ -78,27 +148,83 @@ def _print_renderer(ctx: BuildContext, volume: Volume, page_map: PageMap) -> Vol
     return VolumeRenderer(ctx.env, output, ctx.globals)
 
 
-def _print_values(ctx: BuildContext, volume: Volume) -> dict:
+def _print_values(ctx: BuildContext, volume: Volume, renderer: VolumeRenderer) -> dict:
     """What the print templates are given besides the renderer's own values."""
     return dict(fonts=ctx.theme.fonts, keywords=[s.title for s in volume.sections], href=lambda i: f"#{i}",
+                page_of=lambda anchor: renderer.folio(volume.number, anchor) or "?",
                 omnibus=False, page_setup=page_setup(ctx.resolved.book.config, ctx.profile), qr_code=qr_code,
                 short_url=short_url)
+
 
 
 @dataclass
 class PdfBuild(BuilderOutput):
     pdf: dict[int, PdfResult] = field(default_factory=dict)  # per volume: pages, anchors, whether laid out
-    layouts: dict[int, int] = field(default_factory=dict)  # how many times each volume was laid out
+    laid_out: list[tuple[int, str]] = field(default_factory=list)  # every (volume, part) laid out, in order
     page_map: PageMap = field(default_factory=dict)  # as the final layouts left it
+
+    @property
+    def layouts(self) -> dict[int, int]:
+        """How many part layouts each volume took."""
+        counts: dict[int, int] = {}
+        for volume, _ in self.laid_out:
+            counts[volume] = counts.get(volume, 0) + 1
+        return counts
+
+
+@dataclass
+class VolumeLayout:
+    """A volume's parts and where the latest layout of each left them, while passes run."""
+
+    volume: Volume
+    parts: list[Part]
+    whole: bool  # laid out as one part (a tagged profile)
+    pages: dict[str, int] = field(default_factory=dict)  # part -> pages, from the latest layout or the last build
+    results: dict[str, PartResult] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # part -> cache key of the HTML it was laid out from
+    laid_with: dict[str, int] = field(default_factory=dict)  # part -> the first folio it was laid out with
+    printed: dict[str, Printed] = field(default_factory=dict)  # part -> the page numbers it printed
+
+    def first_folio(self, name: str) -> int:
+        """Where a part starts: page 1 of the front matter, or 1 + the body pages before it."""
+        folio = 1
+        for part in self.parts:
+            if part.name == name:
+                return folio
+            if part.kind != "front":
+                folio += self.pages.get(part.name, 0)
+        raise KeyError(name)
+
+    @property
+    def front_pages(self) -> int:
+        if self.whole:
+            return self.results[WHOLE_VOLUME].anchors.get(BODY_START_ID, 1) - 1
+        return self.results["front"].pages if self.parts[0].kind == "front" else 0
+
+    def anchors(self) -> dict[str, int]:
+        """Every anchor of the volume and its physical page (1-based), first place first."""
+        anchors: dict[str, int] = {}
+        for part in self.parts:
+            result = self.results[part.name]
+            offset = 0 if part.kind == "front" or self.whole else self.front_pages + self.first_folio(part.name) - 1
+            for anchor, page in result.anchors.items():
+                anchors.setdefault(anchor, offset + page)
+        return anchors
+
+    def folios(self) -> dict[str, str]:
+        front = self.front_pages
+        return {anchor: str(page - front) if page > front else roman(page).lower()
+                for anchor, page in self.anchors().items()}
 
 
 class VolumePdfBuilder:
     name = "pdf"
     MAX_PASSES = 4
+    TAGGED_PROFILES = ("archival",)  # tagged PDFs: their structure tree cannot be spliced
 
     def __init__(self, ctx: BuildContext):
         self.ctx = ctx
-        self.cache = LayoutCache(ctx.paths.cache_entry)
+        self.cache = OutputCache(ctx.paths.cache_entry)
 
     def build(self, volumes: list[Volume], page_map: PageMap) -> PdfBuild:
         """Lay out until the numbers agree, then put every new PDF in place; until then none is.
@@ -106,90 +232,165 @@ class VolumePdfBuilder:
         Workers write staged files and never replace an output themselves, and they die with the
         build: a build that fails or is killed half-way leaves the previous PDFs as they were.
         """
+        ctx = self.ctx
         result = PdfBuild(page_map={n: dict(m) for n, m in page_map.items()})
-        printed: dict[int, Printed] = {}
-        self.staged: dict[int, tuple[PdfJob, PdfResult]] = {}  # the latest layout of each volume, not yet in place
-        pending = volumes
+        layouts = {v.number: self._plan(v) for v in volumes}
+        stylesheets = {v.number: "" if layouts[v.number].whole else volume_stylesheet(ctx, v) for v in volumes}
+        pending = [(layout, part) for layout in layouts.values() for part in layout.parts]
+        staged: list[tuple[Path, Path]] = []
         try:
-            with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, self.ctx.jobs),
+            with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, ctx.jobs),
                                                         initializer=die_with_parent) as pool:
                 for attempt in range(1, self.MAX_PASSES + 1):
-                    for number, pdf in self._pass(pending, result, printed, pool, attempt).items():
-                        result.pdf[number] = pdf
-                        result.page_map[number] = {anchor: pdf.folio(anchor) for anchor in pdf.anchors}
-                    pending = [v for v in volumes if self._moved(printed[v.number], result.page_map)]
+                    self._pass(pending, stylesheets, result, pool, attempt)
+                    for number, layout in layouts.items():
+                        layout.pages = {name: r.pages for name, r in layout.results.items()}
+                        result.page_map[number] = layout.folios()
+                    pending = [(layout, part) for layout in layouts.values() for part in layout.parts
+                               if self._moved(layout, part, result.page_map)]
                     if not pending:
                         break
                 else:
-                    self._warn(result, volumes[0], f"page numbers were still moving after {self.MAX_PASSES} "
-                                                   f"layouts of {', '.join(str(v.number) for v in pending)}")
-            for job, pdf in self.staged.values():
-                commit(Path(pdf.staged), Path(pdf.output))
-                self.cache.store(job, pdf)
-            self.staged = {}
+                    self._warn(result, volumes[0], "page numbers were still moving after "
+                               f"{self.MAX_PASSES} layouts of {', '.join(sorted({p.name for _, p in pending}))}")
+            for number, layout in layouts.items():
+                result.pdf[number] = self._assemble(layout, result)
+                if result.pdf[number].staged:
+                    staged.append((Path(result.pdf[number].staged), Path(result.pdf[number].output)))
+            for source, output in staged:
+                commit(source, output)
+            for number, layout in layouts.items():
+                if result.pdf[number].laid_out:
+                    self.cache.store(self._volume_entry(layout), self._volume_key(layout), Path(result.pdf[number].output),
+                                     {**_record(result.pdf[number]), "staged": ""})
+            staged = []
         finally:
-            for _, pdf in self.staged.values():
-                discard(pdf.staged)
-        unknown = sorted({volume for p in printed.values() for (volume, _), folio in p.items() if folio is None})
+            for source, _ in staged:
+                discard(source)
+        unknown = sorted({volume for layout in layouts.values() for printed in layout.printed.values()
+                          for (volume, _), folio in printed.items() if folio is None})
         for volume in unknown:
-            self._warn(result, self.ctx.resolved.volume(volume),
+            self._warn(result, ctx.resolved.volume(volume),
                        f"page numbers in Vol. {volume} are not known yet and print as '?': build volume {volume} too")
         for number, pdf in sorted(result.pdf.items()):
-            result.files.append(self.ctx.paths.pdf(self.ctx.resolved.volume(number).slug, self.ctx.profile))
-            write_page_map(self.ctx.paths, self.ctx.resolved.volume(number), pdf, self.ctx.profile)
+            result.files.append(ctx.paths.pdf(ctx.resolved.volume(number).slug, ctx.profile))
+            write_page_map(ctx.paths, ctx.resolved.volume(number), pdf, ctx.profile)
         return result
 
-    def _pass(self, volumes: list[Volume], result: PdfBuild, printed: dict[int, Printed], pool,
-              attempt: int) -> dict[int, PdfResult]:
-        ctx, laid_out, futures = self.ctx, {}, {}
-        problems = Diagnostics()
-        for volume in volumes:
-            rendered = volume_html(ctx, volume, result.page_map)
-            check_contract(ctx.theme, ctx.env, VOLUME_TEMPLATE, rendered.html, problems, needed=(BODY_START_ID,))
-            if problems.failed():
-                raise SopressError(problems.sorted())
-            printed[volume.number] = rendered.printed
-            job = PdfJob(
+    def _plan(self, volume: Volume) -> VolumeLayout:
+        whole = self.ctx.profile in self.TAGGED_PROFILES
+        parts = [Part(WHOLE_VOLUME, "volume")] if whole else volume_parts(self.ctx, volume)
+        layout = VolumeLayout(volume, parts, whole)
+        for part in parts:  # each part's length in the last build gives this build's first guess of the folios
+            recorded = self.cache.recorded(self._part_entry(volume, part.name))
+            if recorded is not None:
+                layout.pages[part.name] = recorded["pages"]
+        return layout
+
+    def _pass(self, pending: list[tuple[VolumeLayout, Part]], stylesheets: dict[int, str], result: PdfBuild,
+              pool, attempt: int) -> None:
+        ctx, problems, jobs = self.ctx, Diagnostics(), []
+        for layout, part in pending:
+            volume = layout.volume
+            if layout.whole:
+                rendered = volume_html(ctx, volume, result.page_map)
+                first_folio = 1
+            else:
+                first_folio = layout.first_folio(part.name)
+                rendered = part_html(ctx, volume, part, result.page_map, first_folio, part is layout.parts[-1])
+            if part.body_start or layout.whole:
+                check_contract(ctx.theme, ctx.env, PARTS_TEMPLATE, rendered.html, problems, needed=(BODY_START_ID,))
+            layout.printed[part.name] = rendered.printed
+            layout.laid_with[part.name] = first_folio
+            job = PartJob(
                 volume=volume.number,
+                part=part.name,
                 html=rendered.html,
+                css=stylesheets[volume.number],
+                spliced=not layout.whole,
                 base_url=str(ctx.resolved.book.root) + "/",
                 allowed_roots=ctx.allowed_roots,
-                output=str(ctx.paths.pdf(volume.slug, ctx.profile)),
+                output=str(ctx.paths.part_pdf(volume.slug, ctx.profile, part.name)),
                 source_date_epoch=int(ctx.timestamp.timestamp()),
                 profile=ctx.profile,
             )
-            cached = self.cache.lookup(job)
+            layout.keys[part.name] = job.cache_key()
+            cached = self.cache.lookup(self._part_entry(volume, part.name), job.cache_key(), Path(job.output))
             if cached is not None:
-                ctx.progress.step(f"Volume {volume.number}: PDF unchanged, not laid out again")
-                laid_out[volume.number] = cached
-                continue
-            why = "" if attempt == 1 else f" again (pass {attempt}: page numbers in other volumes moved)"
-            ctx.progress.step(f"Volume {volume.number}: laying out the PDF{why}")
-            futures[pool.submit(lay_out, job)] = job
-        for future in concurrent.futures.as_completed(futures):
-            job = futures[future]
-            try:
-                pdf = future.result()
-            except RefusedResource as exc:
-                problems.error("refused-resource", str(exc),
-                               Location(ctx.resolved.volume(job.volume).folder / "volume.yaml"))
-                continue
-            if job.volume in self.staged:  # an earlier pass's layout, superseded
-                discard(self.staged[job.volume][1].staged)
-            self.staged[job.volume] = (job, pdf)
-            laid_out[job.volume] = pdf
-            result.layouts[job.volume] = result.layouts.get(job.volume, 0) + 1
-            ctx.progress.step(f"Volume {job.volume}: {pdf.pages} pages laid out in {pdf.seconds:.1f} s -> {pdf.output}")
+                layout.results[part.name] = PartResult(**cached)
+            else:
+                jobs.append((layout, part, job))
         if problems.failed():
             raise SopressError(problems.sorted())
-        return laid_out
+        for number, layout in {layout.volume.number: layout for layout, _, _ in jobs}.items():
+            count = sum(1 for other, _, _ in jobs if other is layout)
+            why = "" if attempt == 1 else f" again (pass {attempt}: page numbers moved)"
+            ctx.progress.step(f"Volume {number}: laying out {count} of {len(layout.parts)} parts{why}")
+        futures = {pool.submit(lay_out_part, job): (layout, part, job)
+                   for layout, part, job in sorted(jobs, key=lambda j: -len(j[2].html))}
+        for future in concurrent.futures.as_completed(futures):
+            layout, part, job = futures[future]
+            try:
+                laid_out = future.result()
+            except RefusedResource as exc:  # from the theme or the project's templates: said once a volume
+                if str(exc) not in {d.message for d in problems.items}:
+                    problems.error("refused-resource", str(exc), Location(layout.volume.folder / "volume.yaml"))
+                continue
+            commit(Path(laid_out.staged), Path(laid_out.output))
+            laid_out = replace(laid_out, staged="")
+            self.cache.store(self._part_entry(layout.volume, part.name), job.cache_key(), Path(job.output),
+                             _record(laid_out))
+            layout.results[part.name] = laid_out
+            result.laid_out.append((layout.volume.number, part.name))
+            ctx.progress.explain(f"Volume {layout.volume.number}: {part.name}, {laid_out.pages} pages in "
+                                 f"{laid_out.seconds:.1f} s")
+        if problems.failed():
+            raise SopressError(problems.sorted())
+
+    def _assemble(self, layout: VolumeLayout, result: PdfBuild) -> PdfResult:
+        """The volume's PDF from its parts: the recorded one when no part changed, else a staged new one."""
+        ctx, volume = self.ctx, layout.volume
+        output = ctx.paths.pdf(volume.slug, ctx.profile)
+        recorded = self.cache.lookup(self._volume_entry(layout), self._volume_key(layout), output)
+        if recorded is not None:
+            ctx.progress.step(f"Volume {volume.number}: PDF unchanged, {recorded['pages']} pages")
+            return PdfResult(**{**recorded, "laid_out": False, "seconds": 0.0, "staged": ""})
+        parts = [layout.results[part.name] for part in layout.parts]
+        if layout.whole:
+            staged = staging_path(output)
+            shutil.copyfile(parts[0].output, staged)
+        else:
+            staged = splice(parts, layout.front_pages, output)
+        pdf = PdfResult(volume=volume.number, output=str(output), pages=sum(p.pages for p in parts),
+                        front_pages=layout.front_pages, anchors=layout.anchors(),
+                        seconds=sum(p.seconds for p in parts), laid_out=True, staged=str(staged))
+        ctx.progress.step(f"Volume {volume.number}: {pdf.pages} pages -> {output}")
+        return pdf
+
+    def _part_entry(self, volume: Volume, part: str) -> str:
+        return f"pdf-part/{volume.slug}{self.ctx.paths.suffix(self.ctx.profile)}/{part}"
+
+    def _volume_entry(self, layout: VolumeLayout) -> str:
+        return f"pdf-volume-{layout.volume.number}-{self.ctx.profile}"
 
     @staticmethod
-    def _moved(printed: Printed, page_map: PageMap) -> bool:
-        return any(page_map.get(volume, {}).get(anchor) != folio for (volume, anchor), folio in printed.items())
+    def _volume_key(layout: VolumeLayout) -> str:
+        return input_key(*(layout.keys[part.name] for part in layout.parts))
+
+    @staticmethod
+    def _moved(layout: VolumeLayout, part: Part, page_map: PageMap) -> bool:
+        """Whether a part must be laid out again: its first folio or a number it printed moved."""
+        if not layout.whole and layout.first_folio(part.name) != layout.laid_with[part.name]:
+            return True
+        return any(page_map.get(volume, {}).get(anchor) != folio
+                   for (volume, anchor), folio in layout.printed[part.name].items())
 
     @staticmethod
     def _warn(result: PdfBuild, volume: Volume, message: str) -> None:
         diags = Diagnostics()
         diags.warning("page-numbers", message, Location(volume.folder / "volume.yaml"))
         result.diagnostics += diags.items
+
+
+def _record(result) -> dict:
+    return dataclasses.asdict(result)

@@ -42,6 +42,13 @@ class OutputCache:
             return None
         return record["result"]
 
+    def recorded(self, name: str) -> dict[str, Any] | None:
+        """The result recorded for a named output, valid or not (a first guess for what it will be)."""
+        try:
+            return json.loads(self.entry(name).read_text(encoding="utf-8"))["result"]
+        except (OSError, ValueError, KeyError):
+            return None
+
     def store(self, name: str, key: str, output: Path, result: dict[str, Any]) -> None:
         record = {"key": key, "output_sha256": file_sha256(output), "result": result}
         with atomic_path(self.entry(name)) as temp:

@@ -29,8 +29,47 @@ class LayoutJob:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PdfJob(LayoutJob):
+class PartJob(LayoutJob):
+    """A part of a volume (front matter, a section opener, a chapter, the index), or a whole volume.
+
+    `css` is the volume's stylesheet, parsed once per worker process for all the parts it lays out.
+    A part laid out alone ends on a page that is dropped when the parts are put together
+    (`spliced`); a whole volume is written as the volume's PDF, page labels and all.
+    """
+
     volume: int
+    part: str
+    css: str
+    spliced: bool
+
+    def cache_key(self) -> str:
+        return input_key(super().cache_key(), self.css, str(self.spliced))
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    level: int  # 1 for a section or the index, 2 for a chapter, as bookmark-level says
+    label: str
+    page: int  # 1-based, in the part
+    left: float  # PDF coordinates of the destination
+    top: float
+    open: bool
+
+
+@dataclass(frozen=True)
+class PartResult:
+    volume: int
+    part: str
+    output: str  # the part's PDF, in the layout cache
+    pages: int  # the part's own pages, without the dropped one
+    anchors: dict[str, int]  # id -> page of the part (1-based) where it first appears
+    bookmarks: tuple[Bookmark, ...]
+    seconds: float
+    staged: str = ""  # where the worker wrote the PDF; the parent commits it to `output`
+
+    def __post_init__(self):  # read back from a cache record, bookmarks are lists of values
+        object.__setattr__(self, "bookmarks", tuple(b if isinstance(b, Bookmark) else Bookmark(**b)
+                                                    for b in self.bookmarks))
 
 
 @dataclass(frozen=True)
@@ -41,8 +80,8 @@ class PdfResult:
     front_pages: int  # pages before the body, numbered in roman
     anchors: dict[str, int]  # id -> physical page (1-based) where it first appears
     seconds: float
-    laid_out: bool  # False when the cached PDF was still valid
-    staged: str = ""  # where the worker wrote the new PDF; the parent commits it to `output`
+    laid_out: bool  # False when the PDF was still valid and no part of it was laid out
+    staged: str = ""  # where the new PDF was written; the parent commits it to `output`
 
     def folio(self, anchor: str) -> str:
         """The page number printed on the page where `anchor` lands."""

@@ -1,7 +1,8 @@
-"""PDF writer: lay out one volume's HTML with WeasyPrint, in a worker process of its own.
+"""PDF writer: lay out a part of a volume (or a handout) with WeasyPrint, in a worker process.
 
 Layout is nearly all the cost of a build and WeasyPrint keeps its memory after a render, so each
-volume is one job in a process pool, and a volume whose HTML has not changed is not laid out again.
+part is one job in a process pool; a worker keeps one FontConfiguration and parses a volume's
+stylesheet once for all the parts it lays out. The parts become one volume in sopress.write.splice.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ import os
 import signal
 import threading
 import time
-from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote, urlparse
 
 import pydyf
@@ -22,8 +21,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from sopress.write.atomic import staging_path
-from sopress.write.cache import OutputCache
-from sopress.write.jobs import HandoutJob, HandoutResult, PdfJob, PdfResult
+from sopress.write.cache import input_key
+from sopress.write.jobs import Bookmark, HandoutJob, HandoutResult, LayoutJob, PartJob, PartResult
 
 BODY_START_ID = "body-start"
 
@@ -70,14 +69,35 @@ class ProjectFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def _render(html: str, base_url: str, allowed_roots: tuple[str, ...], epoch: int, font_config: FontConfiguration,
-            **options: object) -> weasyprint.Document:
+_fonts: FontConfiguration | None = None  # one per worker process, shared by every layout it does
+_stylesheets: dict[str, weasyprint.CSS] = {}  # the volume stylesheets this process has parsed, by key
+
+
+def _shared_fonts() -> FontConfiguration:
+    """The process's FontConfiguration: a new one per document costs ten times a document's fixed cost."""
+    global _fonts
+    _fonts = _fonts or FontConfiguration()
+    return _fonts
+
+
+def _stylesheet(css: str, base_url: str, allowed_roots: tuple[str, ...]) -> weasyprint.CSS:
+    """The volume's stylesheet, parsed once per process for all the parts it lays out."""
+    key = input_key(css, base_url, *allowed_roots)
+    if key not in _stylesheets:
+        _stylesheets[key] = weasyprint.CSS(string=css, base_url=base_url, url_fetcher=ProjectFetcher(allowed_roots),
+                                           font_config=_shared_fonts())
+    return _stylesheets[key]
+
+
+def _render(job: LayoutJob, **options: object) -> weasyprint.Document:
     # The font subsetter stamps fonts with the current time unless this is set.
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    fetcher = ProjectFetcher(allowed_roots)
+    os.environ["SOURCE_DATE_EPOCH"] = str(job.source_date_epoch)
+    fetcher = ProjectFetcher(job.allowed_roots)
+    css = getattr(job, "css", "")
+    stylesheets = [_stylesheet(css, job.base_url, job.allowed_roots)] if css else []
     # Presentational hints give `<ol start=...>` its first number (a procedure continued after a note).
-    return weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-        font_config=font_config, presentational_hints=True, **options
+    return weasyprint.HTML(string=job.html, base_url=job.base_url, url_fetcher=fetcher).render(
+        font_config=_shared_fonts(), stylesheets=stylesheets, presentational_hints=True, **options
     )
 
 
@@ -92,66 +112,47 @@ def _write(document: weasyprint.Document, output: Path, finisher, options: dict[
     return staged
 
 
-def _title_in_viewer(pdf: pydyf.PDF) -> None:
+def title_in_viewer(catalog: dict) -> None:
     """The document title in the viewer's title bar rather than the file name (PDF/UA asks for it)."""
-    pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+    catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
 
 
-def lay_out(job: PdfJob) -> PdfResult:
-    """Runs in a worker process: render, record where every anchor lands, write atomically."""
+def page_labels(front_pages: int) -> list[tuple[int, str]]:
+    """What WeasyPrint leaves out: page labels, roman for the front matter, arabic from 1 for the body."""
+    return [(0, "/r")] * bool(front_pages) + [(front_pages, "/D")]
+
+
+def lay_out_part(job: PartJob) -> PartResult:
+    """Runs in a worker process: lay out a part (or a whole volume), note where its anchors and
+    bookmarks land, and write its PDF atomically."""
     started = time.perf_counter()
-    document = _render(job.html, job.base_url, job.allowed_roots, job.source_date_epoch, FontConfiguration(),
-                       **PDF_OPTIONS[job.profile])
+    document = _render(job, **PDF_OPTIONS[job.profile])
+    pages = document.pages[:-1] if job.spliced else document.pages
     anchors: dict[str, int] = {}
-    for number, page in enumerate(document.pages, 1):
+    bookmarks: list[Bookmark] = []
+    for number, page in enumerate(pages, 1):
         for anchor in page.anchors:
             anchors.setdefault(anchor, number)
+        for level, label, (x, y), state in page.bookmarks:
+            bookmarks.append(Bookmark(level, label, number, round(x * 0.75, 3), round((page.height - y) * 0.75, 3),
+                                      state != "closed"))
     front_pages = anchors.get(BODY_START_ID, 1) - 1
 
     def finish(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
-        """What WeasyPrint leaves out: page labels (roman front matter, arabic body from 1)."""
         nums = pydyf.Array()
-        if front_pages:
-            nums.extend([0, pydyf.Dictionary({"S": "/r"})])
-        nums.extend([front_pages, pydyf.Dictionary({"S": "/D", "St": 1})])
+        for first, style in page_labels(front_pages):
+            nums.extend([first, pydyf.Dictionary({"S": style, **({"St": 1} if style == "/D" else {})})])
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
-        _title_in_viewer(pdf)
+        title_in_viewer(pdf.catalog)
 
-    staged = _write(document, Path(job.output), finish, PDF_OPTIONS[job.profile])
-    return PdfResult(
-        volume=job.volume,
-        output=job.output,
-        pages=len(document.pages),
-        front_pages=front_pages,
-        anchors=anchors,
-        seconds=time.perf_counter() - started,
-        laid_out=True,
-        staged=str(staged),
-    )
-
-
-class LayoutCache:
-    """Remembers, per volume and profile, the input key and the result of the last layout (build/.cache)."""
-
-    def __init__(self, entry: Callable[[str], Path]):
-        self.cache = OutputCache(entry)
-
-    @staticmethod
-    def name(job: PdfJob) -> str:
-        return f"pdf-volume-{job.volume}-{job.profile}"
-
-    def lookup(self, job: PdfJob) -> PdfResult | None:
-        result = self.cache.lookup(self.name(job), job.cache_key(), Path(job.output))
-        return None if result is None else PdfResult(**{**result, "laid_out": False, "seconds": 0.0, "staged": ""})
-
-    def store(self, job: PdfJob, result: PdfResult) -> None:
-        self.cache.store(self.name(job), job.cache_key(), Path(result.output), {**asdict(result), "staged": ""})
+    staged = _write(document, Path(job.output), None if job.spliced else finish, PDF_OPTIONS[job.profile])
+    return PartResult(job.volume, job.part, job.output, len(pages), anchors, tuple(bookmarks),
+                      time.perf_counter() - started, str(staged))
 
 
 # Handouts are working documents with fillable fields: tagged (PDF/UA-1) in the archival profile,
 # never PDF/A (a form that asks viewers to draw its fields cannot be PDF/A).
 HANDOUT_OPTIONS: dict[str, dict[str, object]] = {"screen": {}, "print": {}, "archival": {"pdf_variant": "pdf/ua-1"}}
-_handout_fonts: FontConfiguration | None = None  # one per worker process, shared by its handouts
 
 
 def _finish_form(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
@@ -162,7 +163,7 @@ def _finish_form(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
     complete, so viewers are told to use them, and each checkbox gets an 'Off' appearance and a
     check character for viewers that redraw anyway.
     """
-    _title_in_viewer(pdf)
+    title_in_viewer(pdf.catalog)
     form = pdf.catalog.get("AcroForm")
     if form is None:
         return
@@ -180,11 +181,9 @@ def _finish_form(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
 
 def write_handout(job: HandoutJob) -> HandoutResult:
     """Runs in a worker process: lay out a handout with its form fields and write it atomically."""
-    global _handout_fonts
     started = time.perf_counter()
-    _handout_fonts = _handout_fonts or FontConfiguration()
     options = {"pdf_forms": True, **HANDOUT_OPTIONS[job.profile]}
-    document = _render(job.html, job.base_url, job.allowed_roots, job.source_date_epoch, _handout_fonts, **options)
+    document = _render(job, **options)
     staged = _write(document, Path(job.output), _finish_form, options)
     return HandoutResult(job.name, job.output, len(document.pages), time.perf_counter() - started, str(staged))
 
