@@ -27,6 +27,21 @@ def test_second_build_lays_out_nothing_and_a_change_relays_only_its_volume(make_
     assert {n: r.laid_out for n, r in third.pdf.items()} == {1: False, 2: True}
 
 
+def test_an_edited_chapter_is_the_only_part_laid_out_again_and_the_pdf_equals_a_clean_builds(make_project, tmp_path):
+    root = make_project()
+    api.build(root, formats=["pdf"])
+    alpha = root / "content/vol-one/01-start/alpha.md"
+    alpha.write_text(alpha.read_text().replace("Alpha is", "Alpha, as revised, is", 1))
+    edited = api.build(root, formats=["pdf"])
+    assert edited.laid_out == [(1, "c-alpha")]
+    assert [n for n, r in edited.pdf.items() if r.laid_out] == [1]
+    clean = api.build(root, formats=["pdf"], build_dir=tmp_path / "clean")
+    assert len(clean.laid_out) > len(edited.laid_out)
+    for name in ("vol-one.pdf", "vol-two.pdf"):
+        assert (root / "build/pdf" / name).read_bytes() == (tmp_path / "clean/pdf" / name).read_bytes(), name
+    assert any("Alpha, as revised, is" in page.extract_text() for page in PdfReader(root / "build/pdf/vol-one.pdf").pages)
+
+
 def test_a_failed_build_leaves_the_previous_outputs_untouched(make_project):
     root = make_project()
     api.build(root, volumes=[2])

@@ -185,14 +185,17 @@ class VolumeLayout:
     laid_with: dict[str, int] = field(default_factory=dict)  # part -> the first folio it was laid out with
     printed: dict[str, Printed] = field(default_factory=dict)  # part -> the page numbers it printed
 
-    def first_folio(self, name: str) -> int:
-        """Where a part starts: page 1 of the front matter, or 1 + the body pages before it."""
+    def first_folio(self, name: str) -> int | None:
+        """Where a part starts: page 1 of the front matter, or 1 + the body pages before it (None
+        while the length of a part before it is not known, from this build or the last)."""
         folio = 1
         for part in self.parts:
             if part.name == name:
                 return folio
             if part.kind != "front":
-                folio += self.pages.get(part.name, 0)
+                if part.name not in self.pages:
+                    return None
+                folio += self.pages[part.name]
         raise KeyError(name)
 
     @property
@@ -201,20 +204,28 @@ class VolumeLayout:
             return self.results[WHOLE_VOLUME].anchors.get(BODY_START_ID, 1) - 1
         return self.results["front"].pages if self.parts[0].kind == "front" else 0
 
-    def anchors(self) -> dict[str, int]:
-        """Every anchor of the volume and its physical page (1-based), first place first."""
-        anchors: dict[str, int] = {}
-        for part in self.parts:
-            result = self.results[part.name]
-            offset = 0 if part.kind == "front" or self.whole else self.front_pages + self.first_folio(part.name) - 1
-            for anchor, page in result.anchors.items():
-                anchors.setdefault(anchor, offset + page)
-        return anchors
-
     def folios(self) -> dict[str, str]:
-        front = self.front_pages
-        return {anchor: str(page - front) if page > front else roman(page).lower()
-                for anchor, page in self.anchors().items()}
+        """The folio of every anchor in the parts laid out so far, first place first."""
+        folios: dict[str, str] = {}
+        front = self.front_pages if self.whole else 0
+        for part in self.parts:
+            result = self.results.get(part.name)
+            if result is None:
+                continue
+            first = 1 - front if part.kind in ("front", "volume") else self.laid_with[part.name]
+            for anchor, page in result.anchors.items():
+                roman_page = part.kind == "front" or page <= front
+                folios.setdefault(anchor, roman(page).lower() if roman_page else str(first + page - 1))
+        return folios
+
+    def anchors(self) -> dict[str, int]:
+        """Every anchor of the volume and its physical page (1-based), once every part is laid out."""
+        pages: dict[str, int] = {}
+        for part in self.parts:
+            offset = 0 if part.kind in ("front", "volume") else self.front_pages + self.laid_with[part.name] - 1
+            for anchor, page in self.results[part.name].anchors.items():
+                pages.setdefault(anchor, offset + page)
+        return pages
 
 
 class VolumePdfBuilder:
@@ -244,7 +255,6 @@ class VolumePdfBuilder:
                 for attempt in range(1, self.MAX_PASSES + 1):
                     self._pass(pending, stylesheets, result, pool, attempt)
                     for number, layout in layouts.items():
-                        layout.pages = {name: r.pages for name, r in layout.results.items()}
                         result.page_map[number] = layout.folios()
                     pending = [(layout, part) for layout in layouts.values() for part in layout.parts
                                if self._moved(layout, part, result.page_map)]
@@ -289,63 +299,100 @@ class VolumePdfBuilder:
 
     def _pass(self, pending: list[tuple[VolumeLayout, Part]], stylesheets: dict[int, str], result: PdfBuild,
               pool, attempt: int) -> None:
-        ctx, problems, jobs = self.ctx, Diagnostics(), []
-        for layout, part in pending:
-            volume = layout.volume
-            if layout.whole:
-                rendered = volume_html(ctx, volume, result.page_map)
-                first_folio = 1
-            else:
-                first_folio = layout.first_folio(part.name)
-                rendered = part_html(ctx, volume, part, result.page_map, first_folio, part is layout.parts[-1])
-            if part.body_start or layout.whole:
-                check_contract(ctx.theme, ctx.env, PARTS_TEMPLATE, rendered.html, problems, needed=(BODY_START_ID,))
-            layout.printed[part.name] = rendered.printed
-            layout.laid_with[part.name] = first_folio
-            job = PartJob(
-                volume=volume.number,
-                part=part.name,
-                html=rendered.html,
-                css=stylesheets[volume.number],
-                spliced=not layout.whole,
-                base_url=str(ctx.resolved.book.root) + "/",
-                allowed_roots=ctx.allowed_roots,
-                output=str(ctx.paths.part_pdf(volume.slug, ctx.profile, part.name)),
-                source_date_epoch=int(ctx.timestamp.timestamp()),
-                profile=ctx.profile,
-            )
-            layout.keys[part.name] = job.cache_key()
-            cached = self.cache.lookup(self._part_entry(volume, part.name), job.cache_key(), Path(job.output))
-            if cached is not None:
-                layout.results[part.name] = PartResult(**cached)
-            else:
-                jobs.append((layout, part, job))
-        if problems.failed():
-            raise SopressError(problems.sorted())
-        for number, layout in {layout.volume.number: layout for layout, _, _ in jobs}.items():
-            count = sum(1 for other, _, _ in jobs if other is layout)
-            why = "" if attempt == 1 else f" again (pass {attempt}: page numbers moved)"
-            ctx.progress.step(f"Volume {number}: laying out {count} of {len(layout.parts)} parts{why}")
-        futures = {pool.submit(lay_out_part, job): (layout, part, job)
-                   for layout, part, job in sorted(jobs, key=lambda j: -len(j[2].html))}
-        for future in concurrent.futures.as_completed(futures):
-            layout, part, job = futures[future]
-            try:
-                laid_out = future.result()
-            except RefusedResource as exc:  # from the theme or the project's templates: said once a volume
-                if str(exc) not in {d.message for d in problems.items}:
-                    problems.error("refused-resource", str(exc), Location(layout.volume.folder / "volume.yaml"))
+        """Lay out the pending parts, each as soon as its first folio is known.
+
+        A part's first folio is known when the length of every part before it is, from this build
+        or the last; in a first build, the parts of a volume go one after the other (volumes side
+        by side), so each is laid out with its true folios and with the page numbers of the parts
+        before it, and most need no second layout.
+        """
+        ctx, problems = self.ctx, Diagnostics()
+        waiting = list(pending)
+        futures: dict[concurrent.futures.Future, tuple[VolumeLayout, Part, PartJob]] = {}
+        counts: dict[int, int] = {}
+        while waiting or futures:
+            for item in [item for item in waiting if item[0].first_folio(item[1].name) is not None]:
+                waiting.remove(item)
+                layout, part = item
+                job = self._job(layout, part, stylesheets[layout.volume.number], result.page_map, problems)
+                cached = self.cache.lookup(self._part_entry(layout.volume, part.name), job.cache_key(),
+                                           Path(job.output))
+                if cached is not None:
+                    self._laid_out(layout, part, PartResult(**cached), result)
+                    continue
+                if not counts.get(layout.volume.number):
+                    why = "" if attempt == 1 else f" again (pass {attempt}: page numbers moved)"
+                    ctx.progress.step(f"Volume {layout.volume.number}: laying out parts{why}")
+                counts[layout.volume.number] = counts.get(layout.volume.number, 0) + 1
+                futures[pool.submit(lay_out_part, job)] = (layout, part, job)
+            if problems.failed():
+                break
+            if not futures:
+                if waiting:  # a part whose predecessors failed to lay out
+                    break
                 continue
-            commit(Path(laid_out.staged), Path(laid_out.output))
-            laid_out = replace(laid_out, staged="")
-            self.cache.store(self._part_entry(layout.volume, part.name), job.cache_key(), Path(job.output),
-                             _record(laid_out))
-            layout.results[part.name] = laid_out
-            result.laid_out.append((layout.volume.number, part.name))
-            ctx.progress.explain(f"Volume {layout.volume.number}: {part.name}, {laid_out.pages} pages in "
-                                 f"{laid_out.seconds:.1f} s")
+            done, _ = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                layout, part, job = futures.pop(future)
+                try:
+                    laid_out = future.result()
+                except RefusedResource as exc:  # from the theme or the project's templates: said once a volume
+                    if str(exc) not in {d.message for d in problems.items}:
+                        problems.error("refused-resource", str(exc), Location(layout.volume.folder / "volume.yaml"))
+                    continue
+                commit(Path(laid_out.staged), Path(laid_out.output))
+                laid_out = replace(laid_out, staged="")
+                self.cache.store(self._part_entry(layout.volume, part.name), job.cache_key(), Path(job.output),
+                                 _record(laid_out))
+                result.laid_out.append((layout.volume.number, part.name))
+                self._laid_out(layout, part, laid_out, result)
+                ctx.progress.explain(f"Volume {layout.volume.number}: {part.name}, {laid_out.pages} pages in "
+                                     f"{laid_out.seconds:.1f} s")
+        for future in futures:
+            future.cancel()
         if problems.failed():
             raise SopressError(problems.sorted())
+        for number, count in counts.items():
+            ctx.progress.step(f"Volume {number}: {count} of {len(self._layout(number, pending).parts)} parts laid out")
+
+    def _job(self, layout: VolumeLayout, part: Part, stylesheet: str, page_map: PageMap,
+             problems: Diagnostics) -> PartJob:
+        """The part rendered with the page numbers known now, as a job for a layout worker."""
+        ctx, volume = self.ctx, layout.volume
+        if layout.whole:
+            rendered, first_folio = volume_html(ctx, volume, page_map), 1
+        else:
+            first_folio = layout.first_folio(part.name)
+            rendered = part_html(ctx, volume, part, page_map, first_folio, part is layout.parts[-1])
+        if part.body_start or layout.whole:
+            check_contract(ctx.theme, ctx.env, PARTS_TEMPLATE, rendered.html, problems, needed=(BODY_START_ID,))
+        layout.printed[part.name] = rendered.printed
+        layout.laid_with[part.name] = first_folio
+        job = PartJob(
+            volume=volume.number,
+            part=part.name,
+            html=rendered.html,
+            css=stylesheet,
+            spliced=not layout.whole,
+            base_url=str(ctx.resolved.book.root) + "/",
+            allowed_roots=ctx.allowed_roots,
+            output=str(ctx.paths.part_pdf(volume.slug, ctx.profile, part.name)),
+            source_date_epoch=int(ctx.timestamp.timestamp()),
+            profile=ctx.profile,
+        )
+        layout.keys[part.name] = job.cache_key()
+        return job
+
+    @staticmethod
+    def _laid_out(layout: VolumeLayout, part: Part, laid_out: PartResult, result: PdfBuild) -> None:
+        """Take a part's layout: its length places the parts after it, its anchors go in the page map."""
+        layout.results[part.name] = laid_out
+        layout.pages[part.name] = laid_out.pages
+        result.page_map[layout.volume.number] = {**result.page_map.get(layout.volume.number, {}), **layout.folios()}
+
+    @staticmethod
+    def _layout(number: int, pending: list[tuple[VolumeLayout, Part]]) -> VolumeLayout:
+        return next(layout for layout, _ in pending if layout.volume.number == number)
 
     def _assemble(self, layout: VolumeLayout, result: PdfBuild) -> PdfResult:
         """The volume's PDF from its parts: the recorded one when no part changed, else a staged new one."""
