@@ -184,6 +184,7 @@ class VolumeLayout:
     keys: dict[str, str] = field(default_factory=dict)  # part -> cache key of the HTML it was laid out from
     laid_with: dict[str, int] = field(default_factory=dict)  # part -> the first folio it was laid out with
     printed: dict[str, Printed] = field(default_factory=dict)  # part -> the page numbers it printed
+    drafts: set[str] = field(default_factory=set)  # parts laid out only to learn their length
 
     def first_folio(self, name: str) -> int | None:
         """Where a part starts: page 1 of the front matter, or 1 + the body pages before it (None
@@ -307,6 +308,7 @@ class VolumePdfBuilder:
         before it, and most need no second layout.
         """
         ctx, problems = self.ctx, Diagnostics()
+        building = {layout.volume.number for layout, _ in pending}
         waiting = list(pending)
         futures: dict[concurrent.futures.Future, tuple[VolumeLayout, Part, PartJob]] = {}
         counts: dict[int, int] = {}
@@ -314,7 +316,8 @@ class VolumePdfBuilder:
             for item in [item for item in waiting if item[0].first_folio(item[1].name) is not None]:
                 waiting.remove(item)
                 layout, part = item
-                job = self._job(layout, part, stylesheets[layout.volume.number], result.page_map, problems)
+                job = self._job(layout, part, stylesheets[layout.volume.number], result.page_map, problems,
+                                draft_for=building if attempt == 1 else set())
                 cached = self.cache.lookup(self._part_entry(layout.volume, part.name), job.cache_key(),
                                            Path(job.output))
                 if cached is not None:
@@ -340,10 +343,14 @@ class VolumePdfBuilder:
                     if str(exc) not in {d.message for d in problems.items}:
                         problems.error("refused-resource", str(exc), Location(layout.volume.folder / "volume.yaml"))
                     continue
-                commit(Path(laid_out.staged), Path(laid_out.output))
-                laid_out = replace(laid_out, staged="")
-                self.cache.store(self._part_entry(layout.volume, part.name), job.cache_key(), Path(job.output),
-                                 _record(laid_out))
+                if job.draft:
+                    layout.drafts.add(part.name)
+                else:
+                    layout.drafts.discard(part.name)
+                    commit(Path(laid_out.staged), Path(laid_out.output))
+                    laid_out = replace(laid_out, staged="")
+                    self.cache.store(self._part_entry(layout.volume, part.name), job.cache_key(), Path(job.output),
+                                     _record(laid_out))
                 result.laid_out.append((layout.volume.number, part.name))
                 self._laid_out(layout, part, laid_out, result)
                 ctx.progress.explain(f"Volume {layout.volume.number}: {part.name}, {laid_out.pages} pages in "
@@ -355,9 +362,13 @@ class VolumePdfBuilder:
         for number, count in counts.items():
             ctx.progress.step(f"Volume {number}: {count} of {len(self._layout(number, pending).parts)} parts laid out")
 
-    def _job(self, layout: VolumeLayout, part: Part, stylesheet: str, page_map: PageMap,
-             problems: Diagnostics) -> PartJob:
-        """The part rendered with the page numbers known now, as a job for a layout worker."""
+    def _job(self, layout: VolumeLayout, part: Part, stylesheet: str, page_map: PageMap, problems: Diagnostics,
+             draft_for: set[int]) -> PartJob:
+        """The part rendered with the page numbers known now, as a job for a layout worker.
+
+        A part that prints a number not known yet in a volume of `draft_for` (volumes this build
+        lays out) is a draft: laid out to learn its length, and laid out again once that is known.
+        """
         ctx, volume = self.ctx, layout.volume
         if layout.whole:
             rendered, first_folio = volume_html(ctx, volume, page_map), 1
@@ -374,6 +385,7 @@ class VolumePdfBuilder:
             html=rendered.html,
             css=stylesheet,
             spliced=not layout.whole,
+            draft=any(folio is None and volume in draft_for for (volume, _), folio in rendered.printed.items()),
             base_url=str(ctx.resolved.book.root) + "/",
             allowed_roots=ctx.allowed_roots,
             output=str(ctx.paths.part_pdf(volume.slug, ctx.profile, part.name)),
@@ -426,7 +438,9 @@ class VolumePdfBuilder:
 
     @staticmethod
     def _moved(layout: VolumeLayout, part: Part, page_map: PageMap) -> bool:
-        """Whether a part must be laid out again: its first folio or a number it printed moved."""
+        """Whether a part must be laid out again: a draft, or its first folio or a number it printed moved."""
+        if part.name in layout.drafts:
+            return True
         if not layout.whole and layout.first_folio(part.name) != layout.laid_with[part.name]:
             return True
         return any(page_map.get(volume, {}).get(anchor) != folio

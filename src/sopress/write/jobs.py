@@ -34,13 +34,16 @@ class PartJob(LayoutJob):
 
     `css` is the volume's stylesheet, parsed once per worker process for all the parts it lays out.
     A part laid out alone ends on a page that is dropped when the parts are put together
-    (`spliced`); a whole volume is written as the volume's PDF, page labels and all.
+    (`spliced`); a whole volume is written as the volume's PDF, page labels and all. A `draft` is
+    laid out only to learn its length and where its anchors land (it prints page numbers not yet
+    known, so it will be laid out again): nothing is drawn or written.
     """
 
     volume: int
     part: str
     css: str
     spliced: bool
+    draft: bool = False
 
     def cache_key(self) -> str:
         return input_key(super().cache_key(), self.css, str(self.spliced))
@@ -60,7 +63,7 @@ class Bookmark:
 class PartResult:
     volume: int
     part: str
-    output: str  # the part's PDF, in the layout cache
+    output: str  # the part's PDF, in the layout cache ('' for a draft)
     pages: int  # the part's own pages, without the dropped one
     anchors: dict[str, int]  # id -> page of the part (1-based) where it first appears
     bookmarks: tuple[Bookmark, ...]

@@ -145,6 +145,8 @@ def lay_out_part(job: PartJob) -> PartResult:
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
         title_in_viewer(pdf.catalog)
 
+    if job.draft:
+        return PartResult(job.volume, job.part, "", len(pages), anchors, (), time.perf_counter() - started)
     staged = _write(document, Path(job.output), None if job.spliced else finish, PDF_OPTIONS[job.profile])
     return PartResult(job.volume, job.part, job.output, len(pages), anchors, tuple(bookmarks),
                       time.perf_counter() - started, str(staged))
