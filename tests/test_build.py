@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+import segno
 from pypdf import PdfReader
 
 from sopress import api
@@ -40,6 +41,17 @@ def test_an_edited_chapter_is_the_only_part_laid_out_again_and_the_pdf_equals_a_
     for name in ("vol-one.pdf", "vol-two.pdf"):
         assert (root / "build/pdf" / name).read_bytes() == (tmp_path / "clean/pdf" / name).read_bytes(), name
     assert any("Alpha, as revised, is" in page.extract_text() for page in PdfReader(root / "build/pdf/vol-one.pdf").pages)
+
+
+def test_a_replaced_image_lays_out_again_the_chapter_that_shows_it(make_project):
+    root = make_project()
+    api.build(root, formats=["pdf"])
+    before = (root / "build/pdf/vol-one.pdf").read_bytes()
+    image = root / "content/vol-one/01-start/images/diagram.png"
+    segno.make("a different picture").save(str(image), scale=4)  # same name, new bytes
+    again = api.build(root, formats=["pdf"])
+    assert again.laid_out == [(1, "c-alpha")]
+    assert (root / "build/pdf/vol-one.pdf").read_bytes() != before
 
 
 def test_a_failed_build_leaves_the_previous_outputs_untouched(make_project):

@@ -7,6 +7,7 @@ the PDF needs nothing fetched at build time (it is a data: URL).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import segno
@@ -14,6 +15,7 @@ import segno
 QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
 
 
+@lru_cache(maxsize=1024)  # a build renders each volume's parts again while page numbers move
 def qr_code(url: str) -> str:
     """A data: URL of the QR code for `url` (error correction M: survives a scuffed page)."""
     return segno.make(url, error="m", micro=False).png_data_uri(scale=1, border=QUIET_ZONE)

@@ -24,7 +24,7 @@ from sopress.pagemap import PageMap, read_page_maps
 from sopress.qr import qr_code, short_url
 from sopress.render import Output, VolumeRenderer
 from sopress.write.atomic import commit, discard
-from sopress.write.cache import OutputCache
+from sopress.write.cache import OutputCache, linked_files_key
 from sopress.write.pdf import HandoutJob, HandoutResult, die_with_parent, write_handout
 
 TEMPLATE = "handout/handout.html"
@@ -115,7 +115,8 @@ class HandoutBuilder:
         ctx = self.ctx
         return HandoutJob(name=name, html=html, base_url=str(ctx.resolved.book.root) + "/",
                           allowed_roots=ctx.allowed_roots, output=str(output),
-                          source_date_epoch=int(ctx.timestamp.timestamp()), profile=ctx.profile)
+                          source_date_epoch=int(ctx.timestamp.timestamp()), profile=ctx.profile,
+                          linked_files=linked_files_key(html))
 
     def _chapter_job(self, chapter_id: str) -> HandoutJob:
         item = self._item(chapter_id)

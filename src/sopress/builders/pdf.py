@@ -35,7 +35,7 @@ from sopress.qr import qr_code, short_url
 from sopress.render import Output, VolumeRenderer
 from sopress.theme import check_contract
 from sopress.write.atomic import commit, discard, staging_path
-from sopress.write.cache import OutputCache, input_key
+from sopress.write.cache import OutputCache, input_key, linked_files_key
 from sopress.write.jobs import PartJob, PartResult, PdfResult
 from sopress.write.pdf import BODY_START_ID, RefusedResource, die_with_parent, lay_out_part
 from sopress.write.splice import splice
@@ -391,6 +391,7 @@ class VolumePdfBuilder:
             output=str(ctx.paths.part_pdf(volume.slug, ctx.profile, part.name)),
             source_date_epoch=int(ctx.timestamp.timestamp()),
             profile=ctx.profile,
+            linked_files=linked_files_key(rendered.html, stylesheet),
         )
         layout.keys[part.name] = job.cache_key()
         return job

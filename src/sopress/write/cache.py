@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import unquote
 
 import sopress
 from sopress.write.atomic import atomic_path
@@ -26,6 +29,27 @@ def input_key(*parts: str) -> str:
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+_FILE_URL = re.compile(r"file://([^\"')\s<>]+)")
+_digests: dict[str, tuple[tuple[int, int], str]] = {}  # path -> ((mtime, size), sha256), for this process
+
+
+def linked_files_key(*documents: str) -> str:
+    """A digest of every local file the documents load (images, fonts, the logo): a layout depends
+    on their bytes, not only on their names in the HTML."""
+    parts = []
+    for path in sorted({unquote(url) for text in documents for url in _FILE_URL.findall(text)}):
+        try:
+            status = os.stat(path)
+        except OSError:
+            parts.append(f"{path}\0missing")
+            continue
+        stamp = (status.st_mtime_ns, status.st_size)
+        if _digests.get(path, ((), ""))[0] != stamp:
+            _digests[path] = (stamp, file_sha256(Path(path)))
+        parts.append(f"{path}\0{_digests[path][1]}")
+    return input_key(*parts)
 
 
 class OutputCache:

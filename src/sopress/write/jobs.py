@@ -23,9 +23,11 @@ class LayoutJob:
     output: str
     source_date_epoch: int
     profile: Profile = "screen"
+    linked_files: str = ""  # a digest of the local files the HTML loads (sopress.write.cache.linked_files_key)
 
     def cache_key(self) -> str:
-        return input_key(self.html, self.base_url, str(self.source_date_epoch), self.profile, WEASYPRINT_VERSION)
+        return input_key(self.html, self.base_url, str(self.source_date_epoch), self.profile, self.linked_files,
+                         WEASYPRINT_VERSION)
 
 
 @dataclass(frozen=True, kw_only=True)

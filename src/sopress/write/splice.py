@@ -1,4 +1,4 @@
-"""Splice the parts of a volume, each laid out on its own, into the volume's PDF.
+"""Splice the parts of a volume, each laid out on its own, into the volume's PDF (with qpdf, by pikepdf).
 
 WeasyPrint writes each part with its own fonts, links, destinations and bookmarks. Here the pages
 are copied in order, without the page each part ends on (print/part.html); the named destinations
@@ -12,12 +12,12 @@ viewers and RIPs draw the wrong glyphs.
 from __future__ import annotations
 
 import hashlib
+import warnings
+from contextlib import ExitStack
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (
-    ArrayObject, ByteStringObject, DictionaryObject, Fit, FloatObject, NameObject, NumberObject, TextStringObject,
-)
+import pikepdf
+from pikepdf import Array, Dictionary, Name, OutlineItem, PageLocation, String
 
 from sopress.write.atomic import staging_path
 from sopress.write.jobs import PartResult
@@ -28,84 +28,89 @@ CATALOG_KEYS = ("/Lang", "/MarkInfo")
 
 def splice(parts: list[PartResult], front_pages: int, output: Path) -> Path:
     """Write the volume made of `parts` to a staged file beside `output`; the build commits it."""
-    writer = PdfWriter()
-    destinations: dict[str, ArrayObject] = {}
-    outline: list[tuple[int, object]] = []  # (bookmark level, outline item): the open branch
-    fingerprint = hashlib.md5(usedforsecurity=False)
-    for number, part in enumerate(parts):
-        data = Path(part.output).read_bytes()
-        fingerprint.update(data)
-        reader = PdfReader(part.output)
-        if number == 0:
-            writer.add_metadata(dict(reader.metadata or {}))
-            for key in CATALOG_KEYS:
-                if key in reader.trailer["/Root"]:
-                    writer.root_object[NameObject(key)] = reader.trailer["/Root"][key].clone(writer)
-        offset = len(writer.pages)
-        added = [writer.add_page(page) for page in reader.pages[:part.pages]]
-        _rename_font_subsets(added)
-        index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
-        for name, place in _destinations(reader):
-            page = index.get(place[0].idnum)
-            if page is not None and page < part.pages:  # not a stand-in on the dropped page
-                destinations.setdefault(name, ArrayObject([added[page].indirect_reference, *place[1:]]))
-        for mark in part.bookmarks:
-            while outline and outline[-1][0] >= mark.level:
-                outline.pop()
-            item = writer.add_outline_item(title=mark.label, page_number=offset + mark.page - 1,
-                                           parent=outline[-1][1] if outline else None, is_open=mark.open,
-                                           fit=Fit.xyz(FloatObject(mark.left), FloatObject(mark.top), NumberObject(0)))
-            outline.append((mark.level, item))
-    names = ArrayObject()
-    for name in sorted(destinations):
-        names += [TextStringObject(name), destinations[name]]
-    writer.root_object[NameObject("/Names")] = DictionaryObject(
-        {NameObject("/Dests"): writer._add_object(DictionaryObject({NameObject("/Names"): names}))})
-    if front_pages:
-        writer.set_page_label(0, front_pages - 1, "/r", start=1)
-    writer.set_page_label(front_pages, len(writer.pages) - 1, "/D", start=1)
-    writer.create_viewer_preferences().display_doctitle = True
-    # pypdf would write no file identifier; this one depends only on the parts, like WeasyPrint's.
-    identifier = ByteStringObject(fingerprint.digest())
-    writer._ID = ArrayObject([identifier, identifier])
-    staged = staging_path(output)
-    try:
-        writer.write(staged)
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise
+    with ExitStack() as sources, pikepdf.new() as volume:
+        destinations: dict[str, Array] = {}
+        items: list[tuple[int, OutlineItem]] = []
+        for number, part in enumerate(parts):
+            source = sources.enter_context(pikepdf.open(part.output))
+            if number == 0:
+                for key, value in source.docinfo.items():
+                    volume.docinfo[key] = value
+                for key in CATALOG_KEYS:
+                    if key in source.Root:
+                        volume.Root[key] = source.Root[key]  # direct objects: copied
+            offset = len(volume.pages)
+            with warnings.catch_warnings():
+                # pikepdf warns that extend() leaves named destinations behind: they are gathered
+                # below (its add_pages_from would rename the stand-ins rather than drop them).
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                volume.pages.extend(source.pages[:part.pages])
+            index = {page.obj.objgen: i for i, page in enumerate(source.pages)}
+            for name, place in _destinations(source):
+                page = index.get(place[0].objgen)
+                if page is not None and page < part.pages:  # not a stand-in on the dropped page
+                    destinations.setdefault(name, Array([volume.pages[offset + page].obj, *place[1:]]))
+            for mark in part.bookmarks:
+                item = OutlineItem(mark.label, offset + mark.page - 1, PageLocation.XYZ, left=mark.left,
+                                   top=mark.top, zoom=0)
+                item.is_closed = not mark.open
+                items.append((mark.level, item))
+        _rename_font_subsets(volume)
+        names = Array()
+        for name in sorted(destinations):
+            names.extend([String(name), destinations[name]])
+        volume.Root.Names = Dictionary(Dests=volume.make_indirect(Dictionary(Names=names)))
+        with volume.open_outline() as outline:
+            outline.root.extend(_nest(items))
+        labels = ([0, Dictionary(S=Name.r)] if front_pages else []) + [front_pages, Dictionary(S=Name.D, St=1)]
+        volume.Root.PageLabels = Dictionary(Nums=Array(labels))
+        volume.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+        staged = staging_path(output)
+        try:
+            # The file identifier is a hash of the content, as WeasyPrint's is: same parts, same bytes.
+            volume.save(staged, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
     return staged
 
 
-def _destinations(reader: PdfReader) -> list[tuple[str, ArrayObject]]:
+def _nest(items: list[tuple[int, OutlineItem]]) -> list[OutlineItem]:
+    """Bookmarks in reading order with their levels, as a tree: each under the last one of a lower level."""
+    roots: list[OutlineItem] = []
+    branch: list[tuple[int, OutlineItem]] = []
+    for level, item in items:
+        while branch and branch[-1][0] >= level:
+            branch.pop()
+        (branch[-1][1].children if branch else roots).append(item)
+        branch.append((level, item))
+    return roots
+
+
+def _destinations(source: pikepdf.Pdf) -> list[tuple[str, pikepdf.Array]]:
     """The named destinations WeasyPrint wrote: one flat /Names array of name, [page /XYZ x y 0]."""
     try:
-        flat = reader.trailer["/Root"]["/Names"]["/Dests"]["/Names"]
-    except KeyError:
+        flat = source.Root.Names.Dests.Names
+    except AttributeError:
         return []
-    return [(str(flat[i]), flat[i + 1].get_object()) for i in range(0, len(flat), 2)]
+    return [(str(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2)]
 
 
-def _rename_font_subsets(pages) -> None:
+def _rename_font_subsets(volume: pikepdf.Pdf) -> None:
     """Name each embedded subset after its content (its tag is otherwise the same in every part)."""
-    seen: set[int] = set()
-    for page in pages:
-        fonts = page.get("/Resources", {}).get("/Font", {})
-        for reference in fonts.values():
-            font = reference.get_object()
-            if id(font) in seen or "/DescendantFonts" not in font:
+    seen: set[tuple[int, int]] = set()
+    for page in volume.pages:
+        fonts = page.obj.get("/Resources", Dictionary()).get("/Font", Dictionary())
+        for _, font in fonts.items():
+            if font.objgen in seen or "/DescendantFonts" not in font:
                 continue
-            seen.add(id(font))
-            descendant = font["/DescendantFonts"][0].get_object()
-            descriptor = descendant["/FontDescriptor"].get_object()
-            stream = next((descriptor[k].get_object() for k in ("/FontFile2", "/FontFile3", "/FontFile")
-                           if k in descriptor), None)
+            seen.add(font.objgen)
+            descendant = font.DescendantFonts[0]
+            descriptor = descendant.FontDescriptor
+            stream = next((descriptor[k] for k in ("/FontFile2", "/FontFile3", "/FontFile") if k in descriptor), None)
             if stream is None:
                 continue
-            digest = hashlib.sha256(stream.get_data()).digest()
+            digest = hashlib.sha256(stream.read_raw_bytes()).digest()
             tag = "".join(chr(ord("A") + b % 26) for b in digest[:6])
-            base = str(font["/BaseFont"]).lstrip("/").split("+", 1)[-1]
-            name = NameObject(f"/{tag}+{base}")
-            font[NameObject("/BaseFont")] = name
-            descendant[NameObject("/BaseFont")] = name
-            descriptor[NameObject("/FontName")] = name
+            name = Name(f"/{tag}+{str(font.BaseFont).lstrip('/').split('+', 1)[-1]}")
+            font.BaseFont = descendant.BaseFont = descriptor.FontName = name
