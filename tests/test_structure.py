@@ -58,6 +58,7 @@ def test_every_output_page_map_and_cache_entry_goes_to_the_build_dir(make_projec
                          for name in parts), parts
     records += tokens + parts
     assert [name for name in written if name not in records] == sorted([
+        f".cache/pdf-parts-1-{profile}.json", f".cache/pdf-parts-2-{profile}.json",
         f".cache/pdf-volume-1-{profile}.json", f".cache/pdf-volume-2-{profile}.json",
         "epub/field-guide.epub", "epub/vol-one.epub", "epub/vol-two.epub",
         f"pagemap/vol-one{suffix}.json", f"pagemap/vol-two{suffix}.json",

@@ -7,6 +7,7 @@ resolved book to the builder of each product asked for (sopress.builders).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -27,6 +28,7 @@ from sopress.paths import BuildPaths
 from sopress.progress import SILENT, Progress
 from sopress.render import book_context
 from sopress.resolve import resolve_book
+from sopress.write.pool import layout_pool
 from sopress import uptodate
 from sopress.theme import Theme, load_theme, make_environment
 
@@ -101,22 +103,24 @@ def build(
     from sopress.builders.epub import EpubBuilder
     from sopress.builders.pdf import VolumePdfBuilder
 
-    progress.step(f"Checking {root / 'content'}")
-    ctx, warnings = prepare(root, strict, build_dir, progress, profile, jobs, links)
-    book = ctx.resolved.book
-    selected = select_volumes(book, volumes)
-    result = BuildResult(diagnostics=warnings)
-    formats = tuple(dict.fromkeys(formats))
-    progress.explain(f"{len(book.volumes)} volumes, {sum(len(v.chapters) for v in book.volumes)} chapters; "
-                     f"timestamp {ctx.timestamp.isoformat()}")
-    page_map = read_page_maps(ctx.paths, book.volumes, profile)
-    if "pdf" in formats:
-        pdf = VolumePdfBuilder(ctx).build(selected, page_map)
-        result.pdf, result.laid_out, result.layouts, page_map = pdf.pdf, pdf.laid_out, pdf.layouts, pdf.page_map
-        result.outputs += pdf.files
-        result.diagnostics += pdf.diagnostics
-    if "epub" in formats:
-        result.outputs += EpubBuilder(ctx).build(selected, page_map, omnibus).files
+    # The layout workers start now and import WeasyPrint while the sources are read.
+    with layout_pool(jobs) if "pdf" in formats else contextlib.nullcontext() as pool:
+        progress.step(f"Checking {root / 'content'}")
+        ctx, warnings = prepare(root, strict, build_dir, progress, profile, jobs, links)
+        book = ctx.resolved.book
+        selected = select_volumes(book, volumes)
+        result = BuildResult(diagnostics=warnings)
+        formats = tuple(dict.fromkeys(formats))
+        progress.explain(f"{len(book.volumes)} volumes, {sum(len(v.chapters) for v in book.volumes)} chapters; "
+                         f"timestamp {ctx.timestamp.isoformat()}")
+        page_map = read_page_maps(ctx.paths, book.volumes, profile)
+        if "pdf" in formats:
+            pdf = VolumePdfBuilder(ctx).build(selected, page_map, pool)
+            result.pdf, result.laid_out, result.layouts, page_map = pdf.pdf, pdf.laid_out, pdf.layouts, pdf.page_map
+            result.outputs += pdf.files
+            result.diagnostics += pdf.diagnostics
+        if "epub" in formats:
+            result.outputs += EpubBuilder(ctx).build(selected, page_map, omnibus).files
     uptodate.remember(build_folder, options, uptodate.fingerprint(root, build_folder, options) if "pdf" in formats
                       else inputs, result.outputs,
                       {"pdf": {n: dataclasses.asdict(r) for n, r in result.pdf.items()},
@@ -147,17 +151,22 @@ def handouts(
     """
     from sopress.builders.handout import HandoutBuilder
 
-    ctx, warnings = prepare(Path(root).resolve(), strict, build_dir, progress, profile, jobs)
-    book = ctx.resolved.book
-    chosen = select_chapters(ctx.resolved, chapters, sections, volumes, everything)
-    known_packs = {p.id: p for p in ctx.resolved.packs}
-    missing = [name for name in packs if name not in known_packs]
-    if missing:
-        raise ValueError(f"no pack '{missing[0]}' in content/packs/{suggest(missing[0], known_packs)}")
-    if not chosen and not packs:
-        raise ValueError("name what to make: chapter ids, --section, --volume, --all or --pack")
-    builder = HandoutBuilder(ctx, paper or book.config.handouts.paper, Path(out) if out else ctx.paths.handouts())
-    made = builder.build(chosen, [known_packs[name] for name in dict.fromkeys(packs)])
+    chapters, packs, sections, volumes = list(chapters), list(packs), list(sections), list(volumes)
+    named_only = not (sections or volumes or everything)  # then the count of handouts is known already
+    workers = min(jobs, max(1, len(chapters) + len(packs))) if named_only else jobs
+    # The layout workers start now and import WeasyPrint while the sources are read.
+    with layout_pool(workers) as pool:
+        ctx, warnings = prepare(Path(root).resolve(), strict, build_dir, progress, profile, jobs)
+        book = ctx.resolved.book
+        chosen = select_chapters(ctx.resolved, chapters, sections, volumes, everything)
+        known_packs = {p.id: p for p in ctx.resolved.packs}
+        missing = [name for name in packs if name not in known_packs]
+        if missing:
+            raise ValueError(f"no pack '{missing[0]}' in content/packs/{suggest(missing[0], known_packs)}")
+        if not chosen and not packs:
+            raise ValueError("name what to make: chapter ids, --section, --volume, --all or --pack")
+        builder = HandoutBuilder(ctx, paper or book.config.handouts.paper, Path(out) if out else ctx.paths.handouts())
+        made = builder.build(chosen, [known_packs[name] for name in dict.fromkeys(packs)], pool)
     made.diagnostics = warnings + made.diagnostics
     return made
 

@@ -34,7 +34,7 @@ from sopress.builders.preview import CONTENT_PREFIX, PreviewBuilder, PrintPrevie
 from sopress.diagnostics import Diagnostic, Location, SopressError
 from sopress.pagemap import read_page_maps
 from sopress.theme import THEMES
-from sopress.write.pdf import RefusedResource
+from sopress.write.pool import RefusedResource
 
 HOST = "127.0.0.1"  # never another interface: the preview is for the author at this machine
 EVENTS = "/_events"

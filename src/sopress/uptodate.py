@@ -14,13 +14,18 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sopress
 from sopress.diagnostics import Diagnostic, Location
 from sopress.theme import THEMES
 from sopress.write.atomic import atomic_path
-from sopress.write.cache import file_sha256
+from sopress.write.cache import file_sha256, files_key, input_key
+
+if TYPE_CHECKING:
+    from sopress.builders import BuildContext
+    from sopress.model import Volume
+    from sopress.pagemap import PageMap
 
 
 def fingerprint(root: Path, build_dir: Path, options: dict[str, Any]) -> str:
@@ -32,6 +37,26 @@ def fingerprint(root: Path, build_dir: Path, options: dict[str, Any]) -> str:
                 digest.update(f"{path.relative_to(folder)}\0".encode())
                 digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def volume_inputs(ctx: BuildContext, volume: Volume, page_map: PageMap) -> str:
+    """Everything the print HTML of a volume's parts is made of, short of rendering them.
+
+    The volume's own sources, every image, the book's configuration and house sheet, the templates
+    and theme with its fonts, what the set says of itself (every target's title and number, the
+    index) and the page numbers of every volume. When this is as it was at the end of the last
+    build, the volume's parts are as they were then, and they are not rendered again.
+    """
+    resolved, content = ctx.resolved, ctx.resolved.book.root / "content"
+    others = [v.folder for v in resolved.book.volumes if v is not volume]
+    files = [path for path in content.rglob("*") if path.is_file()
+             and not (path.suffix == ".md" and any(path.is_relative_to(folder) for folder in others))]
+    for folder in (*ctx.theme.folders, resolved.book.root / "templates"):
+        files += [path for path in folder.rglob("*") if path.is_file()] if folder.is_dir() else []
+    files += [font.path for font in ctx.theme.fonts]
+    return input_key(files_key(files), str(resolved.book.root), ctx.profile, ctx.timestamp.isoformat(),
+                     json.dumps(sorted((n, sorted(m.items())) for n, m in page_map.items())),
+                     repr(sorted(resolved.targets.items())), repr(resolved.index))
 
 
 def record_path(build_dir: Path, options: dict[str, Any]) -> Path:

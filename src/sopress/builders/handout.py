@@ -12,8 +12,9 @@ handouts in order, and a training record with a row per SOP and fields for both 
 
 from __future__ import annotations
 
-import concurrent.futures
+import contextlib
 import hashlib
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from sopress.qr import qr_code, short_url
 from sopress.render import Output, VolumeRenderer
 from sopress.write.atomic import commit, discard
 from sopress.write.cache import OutputCache, linked_files_key
-from sopress.write.pdf import HandoutJob, HandoutResult, die_with_parent, write_handout
+from sopress.write.jobs import HandoutJob, HandoutResult
+from sopress.write.pool import layout_pool, write_handout
 
 TEMPLATE = "handout/handout.html"
 PAGE_MAP_PROFILE = "print"  # page numbers in references are those of the printed book
@@ -58,7 +60,8 @@ class HandoutBuilder:
         """One record per output file (a handout's name is its chapter id; a pack's, 'pack ID')."""
         return f"handout-{hashlib.sha256(job.output.encode()).hexdigest()[:16]}-{job.profile}"
 
-    def build(self, chapter_ids: list[str], packs: list[Pack]) -> HandoutBuild:
+    def build(self, chapter_ids: list[str], packs: list[Pack], pool: Executor | None = None) -> HandoutBuild:
+        """Lay out the handouts and packs that changed; `pool` is the layout pool, if one was started."""
         result = HandoutBuild()
         jobs = [self._chapter_job(chapter_id) for chapter_id in chapter_ids] + [self._pack_job(p) for p in packs]
         result.diagnostics += self._missing_page_maps(chapter_ids, packs)
@@ -74,7 +77,7 @@ class HandoutBuilder:
         staged: list[HandoutResult] = []  # put in place together once all are laid out, as the volumes are
         try:
             workers = max(1, min(self.ctx.jobs, len(pending) or 1))
-            with concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent) as pool:
+            with contextlib.nullcontext(pool) if pool else layout_pool(workers) as pool:
                 for done, made in enumerate(pool.map(write_handout, pending), 1):
                     staged.append(made)
                     self.ctx.progress.explain(f"[{done}/{len(pending)}] {made.name}: {made.pages} page(s) in "

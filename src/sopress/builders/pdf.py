@@ -16,9 +16,11 @@ PDF cannot be spliced: it lays each volume out whole, the same way, with the sam
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import re
 import shutil
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -34,10 +36,11 @@ from sopress.pagesetup import page_setup
 from sopress.qr import qr_code, short_url
 from sopress.render import Output, VolumeRenderer
 from sopress.theme import check_contract
+from sopress.uptodate import volume_inputs
 from sopress.write.atomic import commit, discard, staging_path
 from sopress.write.cache import OutputCache, input_key, linked_files_key
-from sopress.write.jobs import PartJob, PartResult, PdfResult
-from sopress.write.pdf import BODY_START_ID, RefusedResource, die_with_parent, lay_out_part
+from sopress.write.jobs import BODY_START_ID, PartJob, PartResult, PdfResult
+from sopress.write.pool import RefusedResource, lay_out_part, layout_pool
 from sopress.write.splice import splice
 
 VOLUME_TEMPLATE = "print/volume.html"
@@ -238,21 +241,21 @@ class VolumePdfBuilder:
         self.ctx = ctx
         self.cache = OutputCache(ctx.paths.cache_entry)
 
-    def build(self, volumes: list[Volume], page_map: PageMap) -> PdfBuild:
+    def build(self, volumes: list[Volume], page_map: PageMap, pool: Executor | None = None) -> PdfBuild:
         """Lay out until the numbers agree, then put every new PDF in place; until then none is.
 
         Workers write staged files and never replace an output themselves, and they die with the
         build: a build that fails or is killed half-way leaves the previous PDFs as they were.
+        `pool` is the build's layout pool (sopress.write.pool), if it started one already.
         """
         ctx = self.ctx
         result = PdfBuild(page_map={n: dict(m) for n, m in page_map.items()})
-        layouts = {v.number: self._plan(v) for v in volumes}
+        layouts = {v.number: self._plan(v, page_map) for v in volumes}
         stylesheets = {v.number: "" if layouts[v.number].whole else volume_stylesheet(ctx, v) for v in volumes}
-        pending = [(layout, part) for layout in layouts.values() for part in layout.parts]
+        pending = [(layout, part) for layout in layouts.values() for part in layout.parts if part.name not in layout.results]
         staged: list[tuple[Path, Path]] = []
         try:
-            with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, ctx.jobs),
-                                                        initializer=die_with_parent) as pool:
+            with contextlib.nullcontext(pool) if pool else layout_pool(ctx.jobs) as pool:
                 for attempt in range(1, self.MAX_PASSES + 1):
                     self._pass(pending, stylesheets, result, pool, attempt)
                     for number, layout in layouts.items():
@@ -271,9 +274,12 @@ class VolumePdfBuilder:
             for source, output in staged:
                 commit(source, output)
             for number, layout in layouts.items():
+                output = Path(result.pdf[number].output)
                 if result.pdf[number].laid_out:
-                    self.cache.store(self._volume_entry(layout), self._volume_key(layout), Path(result.pdf[number].output),
+                    self.cache.store(self._volume_entry(layout), self._volume_key(layout), output,
                                      {**_record(result.pdf[number]), "staged": ""})
+                self.cache.store(self._settled_entry(layout), volume_inputs(ctx, layout.volume, result.page_map),
+                                 output, {"parts": [self._settled_part(layout, part) for part in layout.parts]})
             staged = []
         finally:
             for source, _ in staged:
@@ -288,15 +294,35 @@ class VolumePdfBuilder:
             write_page_map(ctx.paths, ctx.resolved.volume(number), pdf, ctx.profile)
         return result
 
-    def _plan(self, volume: Volume) -> VolumeLayout:
-        whole = self.ctx.profile in self.TAGGED_PROFILES
-        parts = [Part(WHOLE_VOLUME, "volume")] if whole else volume_parts(self.ctx, volume)
+    def _plan(self, volume: Volume, page_map: PageMap) -> VolumeLayout:
+        """The volume's parts; as the last build left them when nothing they are made of changed."""
+        ctx = self.ctx
+        whole = ctx.profile in self.TAGGED_PROFILES
+        parts = [Part(WHOLE_VOLUME, "volume")] if whole else volume_parts(ctx, volume)
         layout = VolumeLayout(volume, parts, whole)
+        settled = self.cache.lookup(self._settled_entry(layout), volume_inputs(ctx, volume, page_map),
+                                    ctx.paths.pdf(volume.slug, ctx.profile))
+        if settled is not None and [p["name"] for p in settled["parts"]] == [part.name for part in parts]:
+            for record in settled["parts"]:
+                name = record["name"]
+                layout.results[name] = PartResult(**record["result"])
+                layout.pages[name] = layout.results[name].pages
+                layout.keys[name], layout.laid_with[name] = record["key"], record["first_folio"]
+                layout.printed[name] = {(v, anchor): folio for v, anchor, folio in record["printed"]}
+            ctx.progress.explain(f"Volume {volume.number}: nothing its parts are made of changed")
+            return layout
         for part in parts:  # each part's length in the last build gives this build's first guess of the folios
             recorded = self.cache.recorded(self._part_entry(volume, part.name))
             if recorded is not None:
                 layout.pages[part.name] = recorded["pages"]
         return layout
+
+    @staticmethod
+    def _settled_part(layout: VolumeLayout, part: Part) -> dict:
+        """What the next build needs of a part it does not render again (see sopress.uptodate.volume_inputs)."""
+        return {"name": part.name, "key": layout.keys[part.name], "first_folio": layout.laid_with[part.name],
+                "printed": sorted([v, anchor, folio] for (v, anchor), folio in layout.printed[part.name].items()),
+                "result": _record(layout.results[part.name])}
 
     def _pass(self, pending: list[tuple[VolumeLayout, Part]], stylesheets: dict[int, str], result: PdfBuild,
               pool, attempt: int) -> None:
@@ -432,6 +458,9 @@ class VolumePdfBuilder:
 
     def _volume_entry(self, layout: VolumeLayout) -> str:
         return f"pdf-volume-{layout.volume.number}-{self.ctx.profile}"
+
+    def _settled_entry(self, layout: VolumeLayout) -> str:
+        return f"pdf-parts-{layout.volume.number}-{self.ctx.profile}"
 
     @staticmethod
     def _volume_key(layout: VolumeLayout) -> str:

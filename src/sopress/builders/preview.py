@@ -200,7 +200,7 @@ class PrintPreview:
         self._images: dict[tuple[str, int], bytes] = {}  # (key of the HTML, page) -> PNG
 
     def lay_out(self, builder: PreviewBuilder, volume: Volume, chapter: Chapter) -> tuple[str, ChapterPrint]:
-        """The chapter's layout and its key; refused resources raise sopress.write.pdf.RefusedResource."""
+        """The chapter's layout and its key; refused resources raise sopress.write.pool.RefusedResource."""
         ctx = builder.ctx
         html = builder.print_html(volume, chapter)
         key = hashlib.sha256(html.encode()).hexdigest()

@@ -11,7 +11,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import unquote
 
 import sopress
@@ -38,8 +38,13 @@ _digests: dict[str, tuple[tuple[int, int], str]] = {}  # path -> ((mtime, size),
 def linked_files_key(*documents: str) -> str:
     """A digest of every local file the documents load (images, fonts, the logo): a layout depends
     on their bytes, not only on their names in the HTML."""
+    return files_key(unquote(url) for text in documents for url in _FILE_URL.findall(text))
+
+
+def files_key(paths: Iterable[str | Path]) -> str:
+    """A digest of files by name and content (hashed once a process while their size and time hold)."""
     parts = []
-    for path in sorted({unquote(url) for text in documents for url in _FILE_URL.findall(text)}):
+    for path in sorted({str(p) for p in paths}):
         try:
             status = os.stat(path)
         except OSError:

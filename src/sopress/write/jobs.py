@@ -11,6 +11,7 @@ from sopress.pagesetup import Profile
 from sopress.write.cache import input_key
 
 WEASYPRINT_VERSION = version("weasyprint")
+BODY_START_ID = "body-start"  # where page 1 of a volume's body is (the theme contract asks for it)
 
 
 @dataclass(frozen=True, kw_only=True)

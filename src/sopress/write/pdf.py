@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import os
-import signal
-import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -21,10 +19,10 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from sopress.write.atomic import staging_path
+from sopress.write.pool import RefusedResource
 from sopress.write.cache import input_key
-from sopress.write.jobs import Bookmark, HandoutJob, HandoutResult, LayoutJob, PartJob, PartResult
+from sopress.write.jobs import BODY_START_ID, Bookmark, HandoutJob, HandoutResult, LayoutJob, PartJob, PartResult
 
-BODY_START_ID = "body-start"
 
 PDF_UA_IDENTIFIER = (
     b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
@@ -46,8 +44,8 @@ PDF_OPTIONS: dict[str, dict[str, object]] = {
 }
 
 
-class RefusedResource(FatalURLFetchingError):
-    """A resource outside the project, the theme and the bundled fonts: never fetched."""
+class RefusedURL(RefusedResource, FatalURLFetchingError):
+    """Raised inside WeasyPrint's fetching, so that it stops the layout rather than leave a hole."""
 
 
 class ProjectFetcher(URLFetcher):
@@ -62,10 +60,10 @@ class ProjectFetcher(URLFetcher):
         if parsed.scheme == "data":
             return super().fetch(url, headers)
         if parsed.scheme != "file":
-            raise RefusedResource(f"refused to fetch '{url}': nothing is loaded from the network")
+            raise RefusedURL(f"refused to fetch '{url}': nothing is loaded from the network")
         path = Path(unquote(parsed.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.allowed_roots):
-            raise RefusedResource(f"refused to load '{path}': it is outside the project and the theme")
+            raise RefusedURL(f"refused to load '{path}': it is outside the project and the theme")
         return super().fetch(url, headers)
 
 
@@ -188,27 +186,3 @@ def write_handout(job: HandoutJob) -> HandoutResult:
     document = _render(job, **options)
     staged = _write(document, Path(job.output), _finish_form, options)
     return HandoutResult(job.name, job.output, len(document.pages), time.perf_counter() - started, str(staged))
-
-
-def die_with_parent() -> None:
-    """A layout worker's initializer: it ends when the build that started it ends, however it ends.
-
-    Killed with SIGKILL (a CI timeout, the out-of-memory killer), a parent cannot stop its workers,
-    so each asks the kernel for SIGKILL when its parent goes (Linux), and watches its parent too.
-    """
-    parent = os.getppid()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(1)
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()

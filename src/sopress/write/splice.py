@@ -45,21 +45,20 @@ def splice(parts: list[PartResult], front_pages: int, output: Path) -> Path:
                 # below (its add_pages_from would rename the stand-ins rather than drop them).
                 warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
                 volume.pages.extend(source.pages[:part.pages])
+            added = [volume.pages[offset + i].obj for i in range(part.pages)]
             index = {page.obj.objgen: i for i, page in enumerate(source.pages)}
             for name, place in _destinations(source):
                 page = index.get(place[0].objgen)
                 if page is not None and page < part.pages:  # not a stand-in on the dropped page
-                    destinations.setdefault(name, Array([volume.pages[offset + page].obj, *place[1:]]))
+                    destinations.setdefault(name, Array([added[page], *place[1:]]))
             for mark in part.bookmarks:
                 item = OutlineItem(mark.label, offset + mark.page - 1, PageLocation.XYZ, left=mark.left,
                                    top=mark.top, zoom=0)
                 item.is_closed = not mark.open
                 items.append((mark.level, item))
         _rename_font_subsets(volume)
-        names = Array()
-        for name in sorted(destinations):
-            names.extend([String(name), destinations[name]])
-        volume.Root.Names = Dictionary(Dests=volume.make_indirect(Dictionary(Names=names)))
+        names = [item for name in sorted(destinations) for item in (String(name), destinations[name])]
+        volume.Root.Names = Dictionary(Dests=volume.make_indirect(Dictionary(Names=Array(names))))
         with volume.open_outline() as outline:
             outline.root.extend(_nest(items))
         labels = ([0, Dictionary(S=Name.r)] if front_pages else []) + [front_pages, Dictionary(S=Name.D, St=1)]

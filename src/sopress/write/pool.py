@@ -1,0 +1,83 @@
+"""The layout workers: a process pool started before the sources are read, so that its processes
+import WeasyPrint (most of a small build's fixed cost) while the parent checks and renders.
+
+The parent never imports WeasyPrint: the workers' entry points here import the writer in the
+worker. Workers die with the build that started them, however it ends.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import os
+import signal
+import threading
+import time
+from typing import Iterator
+
+from sopress.write.jobs import HandoutJob, HandoutResult, PartJob, PartResult
+
+
+class RefusedResource(BaseException):
+    """A resource outside the project, the theme and the bundled fonts: never fetched.
+
+    A BaseException, like WeasyPrint's fatal fetching errors: nothing on the way may swallow it.
+    """
+
+
+@contextlib.contextmanager
+def layout_pool(workers: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
+    """A pool of `workers` layout processes, each already importing WeasyPrint when this returns."""
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=max(1, workers), initializer=_start_worker)
+    for _ in range(max(1, workers)):
+        pool.submit(os.getpid)  # start them all now
+    try:
+        yield pool
+    except BaseException:  # a failed or interrupted build does not wait for layouts it will not use
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def lay_out_part(job: PartJob) -> PartResult:
+    from sopress.write import pdf
+
+    return pdf.lay_out_part(job)
+
+
+def write_handout(job: HandoutJob) -> HandoutResult:
+    from sopress.write import pdf
+
+    return pdf.write_handout(job)
+
+
+def _start_worker() -> None:
+    # Ctrl-C reaches the whole foreground job: stopping the build is the parent's to do, not a
+    # worker's (an idle one would print a traceback).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    import sopress.write.pdf  # noqa: F401 (the import is the point: WeasyPrint loads while the parent reads)
+
+
+def die_with_parent() -> None:
+    """A layout worker ends when the build that started it ends, however it ends.
+
+    Killed with SIGKILL (a CI timeout, the out-of-memory killer), a parent cannot stop its workers,
+    so each asks the kernel for SIGKILL when its parent goes (Linux), and watches its parent too.
+    """
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
