@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from sopress import api
 from sopress.diagnostics import SopressError
@@ -282,3 +283,35 @@ def test_what_is_published_with_warnings_makes_an_epub_that_passes_epubcheck(mak
     result = api.build(root, volumes=[2])
     assert {d.code for d in result.diagnostics} >= {"raw-html", "foreign-syntax", "missing-glyph"}
     assert serious(run_epubcheck(root / "build/epub/vol-two.epub")) == []
+
+
+def checked(root: Path) -> list[str]:
+    """What `sopress check` says with the build folder's cache, as a second run in the same project would."""
+    try:
+        return [d.format(root) for d in api.check(root, build_dir=root / "build")[1]]
+    except SopressError as exc:
+        return [d.format(root) for d in exc.diagnostics]
+
+
+def test_a_check_that_reads_no_tokens_reports_what_a_full_one_does(make_project):
+    root = make_project(edits=delta("Text with <b>bold</b> words and a [link]( ) to nowhere.\n"))
+    first = checked(root)
+    assert any("error[empty-link]" in line for line in first) and any("warning[raw-html]" in line for line in first)
+    assert list((root / "build/.cache/parse").glob("*.walk.pickle"))
+    assert checked(root) == first == problems(root)
+
+
+def test_an_image_removed_after_a_check_is_missing_on_the_next(make_project):
+    root = make_project()
+    assert checked(root) == []
+    (root / "content/vol-one/01-start/images/diagram.png").unlink()
+    assert [line for line in checked(root) if "error[" in line] == [
+        "content/vol-one/01-start/alpha.md:46:31: error[missing-file]: image 'images/diagram.png' does not exist"]
+
+
+def test_a_build_after_a_check_renders_chapters_whose_tokens_were_not_read(make_project):
+    root = make_project()
+    checked(root)
+    built = api.build(root, formats=["pdf"])
+    text = "".join(page.extract_text() for page in PdfReader(built.pdf[1].output).pages)
+    assert "Checklist for the day" in text and "Reboot window" in text

@@ -51,8 +51,8 @@ def test_every_output_page_map_and_cache_entry_goes_to_the_build_dir(make_projec
     suffix = "" if profile == "screen" else f"-{profile}"
     written = sorted(p.relative_to(build_dir).as_posix() for p in build_dir.rglob("*") if p.is_file())
     records = [name for name in written if name.startswith(".cache/build-")]  # what this build read and wrote
-    tokens = [name for name in written if name.startswith(".cache/parse/")]  # each document's token stream
-    assert len(records) == 1 and len(tokens) == 6  # four chapters, two section intros
+    tokens = [name for name in written if name.startswith(".cache/parse/")]  # each document's tokens and walk
+    assert len(records) == 1 and len(tokens) == 12  # four chapters, two section intros
     parts = [name for name in written if name.startswith(".cache/pdf-part/")]  # each part's layout, kept
     assert parts and all(re.fullmatch(rf"\.cache/pdf-part/vol-(one|two){suffix}/[\w.-]+\.(pdf|json)", name)
                          for name in parts), parts

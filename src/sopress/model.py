@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from markdown_it.token import Token
 
@@ -82,6 +82,15 @@ class Document:
     images: tuple[Image, ...] = ()
     captions: tuple[Caption, ...] = ()
     anchors: tuple[tuple[str, Location], ...] = ()  # ids written in raw HTML, as link targets
+    # Set when the tokens were not read (sopress.parse kept what the walk found): reads them on first use.
+    loader: Callable[[], Document] | None = field(default=None, compare=False, repr=False)
+
+    def stream(self) -> tuple[list[Token], dict[str, Any]]:
+        """The token stream and its env, for rendering."""
+        if self.loader is None:
+            return self.tokens, self.env
+        loaded = self.loader()
+        return loaded.tokens, loaded.env
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import hashlib
 import pickle
 import re
@@ -20,7 +21,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 import sopress
-from sopress.diagnostics import Diagnostics, Location
+from sopress.diagnostics import Diagnostic, Diagnostics, Location
 from sopress.dialect import make_markdown, smart_text
 from sopress.house import HouseUses, expand
 from sopress.sources import read_source
@@ -56,6 +57,20 @@ def slugify(text: str) -> str:
     return re.sub(r"[\s_]+", "-", text) or "section"
 
 
+WALK_SUFFIX = ".walk.pickle"
+
+
+@dataclasses.dataclass(frozen=True)
+class WalkRecord:
+    """What walking a document's tokens found (its Document without the tokens), what it reported
+    and which house keys it used: enough to check and resolve the set without reading the tokens
+    of chapters nothing renders (`sopress check`, one handout, an edit to one volume)."""
+
+    document: Document
+    diagnostics: tuple[Diagnostic, ...]
+    house_keys: frozenset[str]
+
+
 class CachedMarkdown:
     """The dialect's parser with a cache of token streams, by source text and everything it depends on.
 
@@ -78,9 +93,12 @@ class CachedMarkdown:
     def parseInline(self, text: str, env: dict) -> list[Token]:  # noqa: N802 (markdown-it's name)
         return self.md.parseInline(text, env)
 
-    def parse(self, source: str, env: dict[str, Any]) -> list[Token]:
+    def key(self, doc_id: str, source: str) -> str:
         # The document's id is part of the key: the walk writes ids made from it into the tokens.
-        key = hashlib.sha256(f"{self.context}\0{env['docId']}\0{source}".encode()).hexdigest()
+        return hashlib.sha256(f"{self.context}\0{doc_id}\0{source}".encode()).hexdigest()
+
+    def parse(self, source: str, env: dict[str, Any]) -> list[Token]:
+        key = self.key(env["docId"], source)
         self.used.add(key)
         if len(self._memory) > self.MEMORY_ENTRIES:
             self._memory.clear()
@@ -100,25 +118,38 @@ class CachedMarkdown:
         env.update(saved)
         return tokens
 
-    def _read(self, key: str) -> bytes | None:
+    def recall_walk(self, key: str, tokens_key: str) -> WalkRecord | None:
+        """What the walk of a document found last time it was read the same way (not its tokens)."""
+        data = self._read(key, WALK_SUFFIX)
+        if data is None:
+            return None
+        self.used |= {key, tokens_key}
+        return pickle.loads(data)
+
+    def keep_walk(self, key: str, record: WalkRecord) -> None:
+        self.used.add(key)
+        self._write(key, pickle.dumps(record), WALK_SUFFIX)
+
+    def _read(self, key: str, suffix: str = ".pickle") -> bytes | None:
         if self.folder is None:
             return None
         try:
-            return (self.folder / f"{key}.pickle").read_bytes()
+            return (self.folder / f"{key}{suffix}").read_bytes()
         except OSError:
             return None
 
     def prune(self) -> None:
         """Forget the token streams of sources that no longer exist (after a whole book was parsed)."""
-        for path in self.folder.glob("*.pickle") if self.folder and self.folder.is_dir() else ():
-            if path.stem not in self.used:
-                path.unlink(missing_ok=True)
+        for pattern in ("*.pickle", f"*{WALK_SUFFIX}"):
+            for path in self.folder.glob(pattern) if self.folder and self.folder.is_dir() else ():
+                if path.name.split(".")[0] not in self.used:
+                    path.unlink(missing_ok=True)
 
-    def _write(self, key: str, data: bytes) -> None:
+    def _write(self, key: str, data: bytes, suffix: str = ".pickle") -> None:
         if self.folder is None:
             return
         try:
-            with atomic_path(self.folder / f"{key}.pickle") as temp:
+            with atomic_path(self.folder / f"{key}{suffix}") as temp:
                 temp.write_bytes(data)
         except OSError:
             pass  # a read-only project still checks, only more slowly
@@ -225,6 +256,41 @@ class _DocumentParser:
         self.slugs: set[str] = set()
 
     def parse(self, source: str, title_line: int | None = None) -> Document:
+        """The document, from the record of its last walk when there is one that still holds."""
+        md = self.md if isinstance(self.md, CachedMarkdown) else None
+        if md is None:
+            return self._walk(source, title_line)
+        tokens_key = md.key(self.doc_id, source)
+        key = hashlib.sha256(repr((tokens_key, str(self.path), self.first_line, title_line, str(self.book.root),
+                                   self.book.config.raw_html)).encode()).hexdigest()
+        record = md.recall_walk(key, tokens_key)
+        if record is not None and all(self._exists(i) == (i.path is not None) for i in record.document.images):
+            self.diags.items.extend(record.diagnostics)
+            for house_key in record.house_keys:
+                self.uses.add(house_key)
+            again = _DocumentParser(md, self.book, self.path, self.first_line, self.doc_id, Diagnostics(), HouseUses())
+            return dataclasses.replace(record.document, loader=functools.cache(lambda: again._walk(source, title_line)))
+        outer_diags, outer_uses = self.diags, self.uses
+        self.diags, self.uses = Diagnostics(), HouseUses()
+        try:
+            document = self._walk(source, title_line)
+            md.keep_walk(key, WalkRecord(dataclasses.replace(document, tokens=[], env={}), tuple(self.diags.items),
+                                         frozenset(self.uses.keys)))
+        finally:
+            outer_diags.items.extend(self.diags.items)
+            for house_key in self.uses.keys:
+                outer_uses.add(house_key)
+            self.diags, self.uses = outer_diags, outer_uses
+        return document
+
+    def _exists(self, image: Image) -> bool:
+        """Whether an image a walk found is a file of the project now (the walk's one look outside the text)."""
+        if SCHEME.match(image.src):
+            return False
+        candidate = (self.path.parent / image.src).resolve()
+        return candidate.is_relative_to(self.book.root) and candidate.is_file()
+
+    def _walk(self, source: str, title_line: int | None) -> Document:
         self.lines = source.splitlines()
         env: dict[str, Any] = {"docId": self.doc_id, "house": self.book.house, "house_uses": []}
         tokens = self.md.parse(source, env)

@@ -172,7 +172,8 @@ class MarkdownRenderer(RendererHTML):
             self.rules[f"container_{kind}_close"] = self._callout_close
 
     def render_document(self, doc: Document) -> Markup:
-        return Markup(self.render(doc.tokens, RENDER_OPTIONS, dict(doc.env)))
+        tokens, env = doc.stream()
+        return Markup(self.render(tokens, RENDER_OPTIONS, dict(env)))
 
     def render(self, tokens: Sequence[Token], options: OptionsDict, env: dict) -> str:
         """markdown-it's loop, plus the EPUB's print-page markers before paragraphs and headings."""

@@ -1,5 +1,5 @@
-"""The layout workers: a process pool started before the sources are read, so that its processes
-import WeasyPrint (most of a small build's fixed cost) while the parent checks and renders.
+"""The layout workers: a process pool started before the sources are read, so that a worker
+imports WeasyPrint (most of a small build's fixed cost) while the parent checks and renders.
 
 The parent never imports WeasyPrint: the workers' entry points here import the writer in the
 worker. Workers die with the build that started them, however it ends.
@@ -27,10 +27,11 @@ class RefusedResource(BaseException):
 
 @contextlib.contextmanager
 def layout_pool(workers: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
-    """A pool of `workers` layout processes, each already importing WeasyPrint when this returns."""
+    """A pool of up to `workers` layout processes; the first is already importing WeasyPrint when this
+    returns (the others start with the first layouts: on two cores, a second import would only slow
+    the reading down)."""
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=max(1, workers), initializer=_start_worker)
-    for _ in range(max(1, workers)):
-        pool.submit(os.getpid)  # start them all now
+    pool.submit(os.getpid)
     try:
         yield pool
     except BaseException:  # a failed or interrupted build does not wait for layouts it will not use
