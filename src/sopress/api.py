@@ -44,6 +44,7 @@ class BuildResult:
     outputs: list[Path] = field(default_factory=list)
     pdf: dict[int, PdfResult] = field(default_factory=dict)
     laid_out: list[tuple[int, str]] = field(default_factory=list)  # every (volume, part) laid out, in order
+    pages_laid_out: int = 0  # the pages of those layouts
     layouts: dict[int, int] = field(default_factory=dict)  # how many part layouts each volume took
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
@@ -117,6 +118,7 @@ def build(
         if "pdf" in formats:
             pdf = VolumePdfBuilder(ctx).build(selected, page_map, pool)
             result.pdf, result.laid_out, result.layouts, page_map = pdf.pdf, pdf.laid_out, pdf.layouts, pdf.page_map
+            result.pages_laid_out = pdf.pages_laid_out
             result.outputs += pdf.files
             result.diagnostics += pdf.diagnostics
         if "epub" in formats:

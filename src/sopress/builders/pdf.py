@@ -164,6 +164,7 @@ def _print_values(ctx: BuildContext, volume: Volume, renderer: VolumeRenderer) -
 class PdfBuild(BuilderOutput):
     pdf: dict[int, PdfResult] = field(default_factory=dict)  # per volume: pages, anchors, whether laid out
     laid_out: list[tuple[int, str]] = field(default_factory=list)  # every (volume, part) laid out, in order
+    pages_laid_out: int = 0  # the pages of those layouts, drafts included
     page_map: PageMap = field(default_factory=dict)  # as the final layouts left it
 
     @property
@@ -378,6 +379,7 @@ class VolumePdfBuilder:
                     self.cache.store(self._part_entry(layout.volume, part.name), job.cache_key(), Path(job.output),
                                      _record(laid_out))
                 result.laid_out.append((layout.volume.number, part.name))
+                result.pages_laid_out += laid_out.pages
                 self._laid_out(layout, part, laid_out, result)
                 ctx.progress.explain(f"Volume {layout.volume.number}: {part.name}, {laid_out.pages} pages in "
                                      f"{laid_out.seconds:.1f} s")
