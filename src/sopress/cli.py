@@ -93,7 +93,7 @@ def main() -> None:
 @click.option("--volume", "volumes", type=int, multiple=True, metavar="N",
               help="Build only volume N; repeat for several. Default: every volume.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Volumes laid out in parallel, one process each.")
+              help="Layout processes: chapters, section openers, front matter and indexes are laid out in parallel.")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where outputs go. Default: ROOT/build.")
 @click.option("--profile", type=click.Choice(PROFILES), default="screen", show_default=True,
@@ -111,13 +111,14 @@ def build(root: Path, formats: tuple[str, ...], volumes: tuple[int, ...], jobs: 
 
     The sources are checked first; any error stops the build before anything is written, and
     outputs are replaced atomically, so a failed build leaves the last good files in place. A
-    volume whose PDF input has not changed is not laid out again.
+    volume is laid out a chapter at a time; a chapter whose input has not changed is not laid out
+    again, and a build with nothing changed returns at once.
 
     \b
     Examples:
       sopress build                          every volume, PDF and EPUB
       sopress build --format pdf --volume 4  only the PDF of volume 4
-      sopress build --jobs 4 -v              four volumes at once, explaining each stage
+      sopress build --jobs 4 -v              four layout processes, explaining each stage
       sopress build --profile print          PDFs for the press: bleed, crop marks
       sopress build --format epub --omnibus  every volume's EPUB and one of the whole set
       sopress build --root ~/books/manual -q a project elsewhere, quietly

@@ -253,7 +253,8 @@ class VolumePdfBuilder:
         result = PdfBuild(page_map={n: dict(m) for n, m in page_map.items()})
         layouts = {v.number: self._plan(v, page_map) for v in volumes}
         stylesheets = {v.number: "" if layouts[v.number].whole else volume_stylesheet(ctx, v) for v in volumes}
-        pending = [(layout, part) for layout in layouts.values() for part in layout.parts if part.name not in layout.results]
+        pending = [(layout, part) for layout in layouts.values() for part in layout.parts
+                   if part.name not in layout.results]  # all but the parts of settled volumes
         staged: list[tuple[Path, Path]] = []
         try:
             with contextlib.nullcontext(pool) if pool else layout_pool(ctx.jobs) as pool:
