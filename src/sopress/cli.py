@@ -174,7 +174,7 @@ def check(root: Path, strict: bool, links: str | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where the PDFs go. Default: BUILD_DIR/handouts.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Handouts laid out in parallel, one process each.")
+              help="Layout processes: handouts are laid out this many at a time.")
 @click.option("--build-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The build folder whose print page maps give page numbers. Default: ROOT/build.")
 @click.option("--profile", type=click.Choice(["screen", "archival"]), default="screen", show_default=True,
