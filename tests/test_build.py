@@ -54,6 +54,21 @@ def test_a_replaced_image_lays_out_again_the_chapter_that_shows_it(make_project)
     assert (root / "build/pdf/vol-one.pdf").read_bytes() != before
 
 
+def test_a_removed_chapter_leaves_no_kept_layout_behind(make_project):
+    epsilon = "---\nid: epsilon\ntitle: Epsilon Procedure\nsummary: A fifth.\nstatus: final\n---\n\nEpsilon text.\n"
+    listing = "chapters: [delta.md]"
+    root = make_project(edits={"content/vol-two/01-deep/epsilon.md": epsilon})
+    volume = root / "content/vol-two/volume.yaml"
+    volume.write_text(volume.read_text().replace(listing, "chapters: [delta.md, epsilon.md]"))
+    api.build(root, formats=["pdf"], volumes=[2])
+    kept = root / "build/.cache/pdf-part/vol-two"
+    assert {p.name for p in kept.glob("c-epsilon.*")} == {"c-epsilon.pdf", "c-epsilon.json"}
+    volume.write_text(volume.read_text().replace("chapters: [delta.md, epsilon.md]", listing))
+    (root / "content/vol-two/01-deep/epsilon.md").unlink()
+    api.build(root, formats=["pdf"], volumes=[2])
+    assert not list(kept.glob("c-epsilon.*")) and list(kept.glob("c-delta.*"))
+
+
 def test_a_failed_build_leaves_the_previous_outputs_untouched(make_project):
     root = make_project()
     api.build(root, volumes=[2])

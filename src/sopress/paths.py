@@ -28,9 +28,12 @@ class BuildPaths:
     def page_map(self, volume_slug: str, profile: Profile) -> Path:
         return self.root / "pagemap" / f"{volume_slug}{self.suffix(profile)}.json"
 
+    def parts(self, volume_slug: str, profile: Profile) -> Path:
+        """Where the parts of a volume, laid out alone, are kept for the next build (sopress.builders.pdf)."""
+        return self.root / ".cache" / "pdf-part" / f"{volume_slug}{self.suffix(profile)}"
+
     def part_pdf(self, volume_slug: str, profile: Profile, part: str) -> Path:
-        """A part of a volume laid out alone, kept for the next build (sopress.builders.pdf)."""
-        return self.root / ".cache" / "pdf-part" / f"{volume_slug}{self.suffix(profile)}" / f"{part}.pdf"
+        return self.parts(volume_slug, profile) / f"{part}.pdf"
 
     def cache_entry(self, name: str) -> Path:
         """The record of what made an output (sopress.write.cache), by the output's cache name."""

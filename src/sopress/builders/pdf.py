@@ -280,8 +280,10 @@ class VolumePdfBuilder:
                 if result.pdf[number].laid_out:
                     self.cache.store(self._volume_entry(layout), self._volume_key(layout), output,
                                      {**_record(result.pdf[number]), "staged": ""})
-                self.cache.store(self._settled_entry(layout), volume_inputs(ctx, layout.volume, result.page_map),
-                                 output, {"parts": [self._settled_part(layout, part) for part in layout.parts]})
+                if not pending:  # numbers that still moved are not a state to start the next build from
+                    self.cache.store(self._settled_entry(layout), volume_inputs(ctx, layout.volume, result.page_map),
+                                     output, {"parts": [self._settled_part(layout, part) for part in layout.parts]})
+                self._forget_old_parts(layout)
             staged = []
         finally:
             for source, _ in staged:
@@ -318,6 +320,14 @@ class VolumePdfBuilder:
             if recorded is not None:
                 layout.pages[part.name] = recorded["pages"]
         return layout
+
+    def _forget_old_parts(self, layout: VolumeLayout) -> None:
+        """Remove the kept layouts of parts the volume no longer has (a chapter deleted or renamed)."""
+        folder = self.ctx.paths.parts(layout.volume.slug, self.ctx.profile)
+        names = {part.name for part in layout.parts}
+        for path in folder.iterdir() if folder.is_dir() else ():
+            if path.suffix in (".pdf", ".json") and path.stem not in names and not path.name.startswith("."):
+                path.unlink(missing_ok=True)
 
     @staticmethod
     def _settled_part(layout: VolumeLayout, part: Part) -> dict:
@@ -456,7 +466,7 @@ class VolumePdfBuilder:
         ctx.progress.step(f"Volume {volume.number}: {pdf.pages} pages -> {output}")
         return pdf
 
-    def _part_entry(self, volume: Volume, part: str) -> str:
+    def _part_entry(self, volume: Volume, part: str) -> str:  # beside the part's PDF
         return f"pdf-part/{volume.slug}{self.ctx.paths.suffix(self.ctx.profile)}/{part}"
 
     def _volume_entry(self, layout: VolumeLayout) -> str:
