@@ -279,7 +279,7 @@ class VolumePdfBuilder:
                 output = Path(result.pdf[number].output)
                 if result.pdf[number].laid_out:
                     self.cache.store(self._volume_entry(layout), self._volume_key(layout), output,
-                                     {**_record(result.pdf[number]), "staged": ""})
+                                     {**dataclasses.asdict(result.pdf[number]), "staged": ""})
                 if not pending:  # numbers that still moved are not a state to start the next build from
                     self.cache.store(self._settled_entry(layout), volume_inputs(ctx, layout.volume, result.page_map),
                                      output, {"parts": [self._settled_part(layout, part) for part in layout.parts]})
@@ -334,7 +334,7 @@ class VolumePdfBuilder:
         """What the next build needs of a part it does not render again (see sopress.uptodate.volume_inputs)."""
         return {"name": part.name, "key": layout.keys[part.name], "first_folio": layout.laid_with[part.name],
                 "printed": sorted([v, anchor, folio] for (v, anchor), folio in layout.printed[part.name].items()),
-                "result": _record(layout.results[part.name])}
+                "result": dataclasses.asdict(layout.results[part.name])}
 
     def _pass(self, pending: list[tuple[VolumeLayout, Part]], stylesheets: dict[int, str], result: PdfBuild,
               pool, attempt: int) -> None:
@@ -388,7 +388,7 @@ class VolumePdfBuilder:
                     commit(Path(laid_out.staged), Path(laid_out.output))
                     laid_out = replace(laid_out, staged="")
                     self.cache.store(self._part_entry(layout.volume, part.name), job.cache_key(), Path(job.output),
-                                     _record(laid_out))
+                                     dataclasses.asdict(laid_out))
                 result.laid_out.append((layout.volume.number, part.name))
                 result.pages_laid_out += laid_out.pages
                 self._laid_out(layout, part, laid_out, result)
@@ -495,6 +495,3 @@ class VolumePdfBuilder:
         diags.warning("page-numbers", message, Location(volume.folder / "volume.yaml"))
         result.diagnostics += diags.items
 
-
-def _record(result) -> dict:
-    return dataclasses.asdict(result)

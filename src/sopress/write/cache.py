@@ -6,6 +6,7 @@ one and the file on disk is the file that was written (nobody replaced or trunca
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -38,7 +39,12 @@ _digests: dict[str, tuple[tuple[int, int], str]] = {}  # path -> ((mtime, size),
 def linked_files_key(*documents: str) -> str:
     """A digest of every local file the documents load (images, fonts, the logo): a layout depends
     on their bytes, not only on their names in the HTML."""
-    return files_key(unquote(url) for text in documents for url in _FILE_URL.findall(text))
+    return files_key(path for text in documents for path in _linked_paths(text))
+
+
+@functools.lru_cache(maxsize=64)  # a volume's stylesheet comes with every one of its parts
+def _linked_paths(text: str) -> tuple[str, ...]:
+    return tuple(unquote(url) for url in _FILE_URL.findall(text))
 
 
 def files_key(paths: Iterable[str | Path]) -> str:

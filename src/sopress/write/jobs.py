@@ -14,6 +14,12 @@ WEASYPRINT_VERSION = version("weasyprint")
 BODY_START_ID = "body-start"  # where page 1 of a volume's body is (the theme contract asks for it)
 
 
+def page_labels(front_pages: int) -> list[tuple[int, str]]:
+    """What WeasyPrint leaves out, for a whole volume or a spliced one: page labels, lower-case roman
+    for the front matter, arabic from 1 for the body (first page index, PDF label style)."""
+    return [(0, "/r")] * bool(front_pages) + [(front_pages, "/D")]
+
+
 @dataclass(frozen=True, kw_only=True)
 class LayoutJob:
     """Everything a worker needs to lay out one document (picklable, no model objects)."""

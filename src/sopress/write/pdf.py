@@ -21,7 +21,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from sopress.write.atomic import staging_path
 from sopress.write.pool import RefusedResource
 from sopress.write.cache import input_key
-from sopress.write.jobs import BODY_START_ID, Bookmark, HandoutJob, HandoutResult, LayoutJob, PartJob, PartResult
+from sopress.write.jobs import BODY_START_ID, Bookmark, page_labels, HandoutJob, HandoutResult, LayoutJob, PartJob, PartResult
 
 
 PDF_UA_IDENTIFIER = (
@@ -113,11 +113,6 @@ def _write(document: weasyprint.Document, output: Path, finisher, options: dict[
 def title_in_viewer(catalog: dict) -> None:
     """The document title in the viewer's title bar rather than the file name (PDF/UA asks for it)."""
     catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
-
-
-def page_labels(front_pages: int) -> list[tuple[int, str]]:
-    """What WeasyPrint leaves out: page labels, roman for the front matter, arabic from 1 for the body."""
-    return [(0, "/r")] * bool(front_pages) + [(front_pages, "/D")]
 
 
 def lay_out_part(job: PartJob) -> PartResult:

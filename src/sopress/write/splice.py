@@ -20,7 +20,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, PageLocation, String
 
 from sopress.write.atomic import staging_path
-from sopress.write.jobs import PartResult
+from sopress.write.jobs import PartResult, page_labels
 
 # What is copied from the first part's catalog: the rest is made here, or belongs to one part.
 CATALOG_KEYS = ("/Lang", "/MarkInfo")
@@ -61,7 +61,8 @@ def splice(parts: list[PartResult], front_pages: int, output: Path) -> Path:
         volume.Root.Names = Dictionary(Dests=volume.make_indirect(Dictionary(Names=Array(names))))
         with volume.open_outline() as outline:
             outline.root.extend(_nest(items))
-        labels = ([0, Dictionary(S=Name.r)] if front_pages else []) + [front_pages, Dictionary(S=Name.D, St=1)]
+        labels = [item for first, style in page_labels(front_pages)
+                  for item in (first, Dictionary(S=Name(style), **({"St": 1} if style == "/D" else {})))]
         volume.Root.PageLabels = Dictionary(Nums=Array(labels))
         volume.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
         staged = staging_path(output)
