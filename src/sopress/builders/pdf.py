@@ -252,7 +252,7 @@ class VolumePdfBuilder:
         ctx = self.ctx
         result = PdfBuild(page_map={n: dict(m) for n, m in page_map.items()})
         layouts = {v.number: self._plan(v, page_map) for v in volumes}
-        stylesheets = {v.number: "" if layouts[v.number].whole else volume_stylesheet(ctx, v) for v in volumes}
+        stylesheets: dict[int, str] = {}  # rendered when a part of the volume is first laid out
         pending = [(layout, part) for layout in layouts.values() for part in layout.parts
                    if part.name not in layout.results]  # all but the parts of settled volumes
         staged: list[tuple[Path, Path]] = []
@@ -354,6 +354,8 @@ class VolumePdfBuilder:
             for item in [item for item in waiting if item[0].first_folio(item[1].name) is not None]:
                 waiting.remove(item)
                 layout, part = item
+                if layout.volume.number not in stylesheets:
+                    stylesheets[layout.volume.number] = "" if layout.whole else volume_stylesheet(ctx, layout.volume)
                 job = self._job(layout, part, stylesheets[layout.volume.number], result.page_map, problems,
                                 draft_for=building if attempt == 1 else set())
                 cached = self.cache.lookup(self._part_entry(layout.volume, part.name), job.cache_key(),
