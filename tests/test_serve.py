@@ -17,6 +17,7 @@ import re
 import select
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -231,6 +232,11 @@ def test_ctrl_c_stops_it_cleanly_with_one_line(make_project):
         connection.request("GET", "/")
         assert connection.getresponse().status == 200
         connection.close()
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as abrupt:  # a tab closed mid-load
+            abrupt.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert abrupt.recv(12).startswith(b"HTTP/1.1 200")
+            abrupt.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+        time.sleep(0.5)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
     finally:

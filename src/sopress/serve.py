@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import mimetypes
+import sys
 import threading
 import time
 import traceback
@@ -326,6 +327,11 @@ class PreviewServer(ThreadingHTTPServer):
 
     def start_watching(self) -> None:
         self.watcher.start()
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser that closes a connection (a reload, a closed tab) is not an error worth a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def stop(self) -> None:
         """Stop watching and close every connection (the event streams end with the preview)."""
