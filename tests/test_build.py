@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 
 import pytest
@@ -155,3 +156,15 @@ def test_a_build_with_nothing_changed_reads_no_source_and_an_edited_output_is_ma
     (root / "build/epub/vol-one.epub").write_bytes(b"damaged")
     api.build(root, formats=["pdf", "epub"])
     assert calls == [1] and (root / "build/epub/vol-one.epub").read_bytes()[:2] == b"PK"
+
+
+def test_a_first_build_fills_in_the_numbers_it_did_not_know_and_equals_a_build_that_knew_them(make_project, tmp_path):
+    root = make_project()
+    first = api.build(root, formats=["pdf"])  # every chapter cites a page laid out after it starts
+    parts = sum(len(list((root / "build/.cache/pdf-part" / v).glob("*.pdf"))) for v in ("vol-one", "vol-two"))
+    knowing = tmp_path / "knowing"
+    shutil.copytree(root / "build/pagemap", knowing / "pagemap")  # every number known before any layout
+    second = api.build(root, formats=["pdf"], build_dir=knowing)
+    assert len(second.laid_out) == parts and len(first.laid_out) < 2 * parts
+    for name in ("vol-one.pdf", "vol-two.pdf"):
+        assert (root / "build/pdf" / name).read_bytes() == (knowing / "pdf" / name).read_bytes(), name

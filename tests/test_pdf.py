@@ -402,3 +402,25 @@ def test_no_heading_is_left_alone_at_a_page_foot_in_the_real_volume(real_build, 
 def resolved_volume_one():
     resolved, _ = api.check(REPO)
     return resolved.volume(1)
+
+
+def test_a_stand_in_takes_a_number_of_its_width_and_refuses_a_wider_one(tmp_path, monkeypatch):
+    from sopress.standins import stand_in
+    from sopress.write import pdf
+    from sopress.write.jobs import PartJob
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # the writer sets it for the font subsetter: not for later tests
+    placeholder = stand_in(0, 2)
+    html = f'<html lang="en"><body><p>See the backups chapter (p.&#160;{placeholder}) first.</p></body></html>'
+    job = PartJob(volume=1, part="c-x", html=html, css="", spliced=False, held=True, base_url=f"{tmp_path}/",
+                  allowed_roots=(str(tmp_path),), output=str(tmp_path / "x.pdf"), source_date_epoch=0)
+    for number, fits in (("12", True), ("123", False)):
+        assert pdf.lay_out_part(job).output == ""  # kept, not written
+        drawn = pdf.draw_part(job, {placeholder: number})
+        assert (drawn is not None) == fits
+    staged = pdf.draw_part(job, {placeholder: "12"})  # the layout went with the refusal
+    assert staged is None
+    pdf.lay_out_part(job)
+    written = pdf.draw_part(job, {placeholder: "47"})
+    text = PdfReader(written.staged).pages[0].extract_text()
+    assert "(p. 47) first" in text.replace("\xa0", " ") and "\u2060" not in text

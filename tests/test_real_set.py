@@ -33,6 +33,13 @@ def test_every_volume_builds_as_pdf_and_epub(real_build, resolved):
         assert result.pdf[volume.number].pages > 2 * len(volume.chapters)
 
 
+def test_a_first_build_of_the_set_lays_each_part_out_about_once(real_build, resolved):
+    """Nearly every chapter cites a later page or another volume: the build must not lay them out twice."""
+    _, result = real_build
+    parts = sum(1 + len(v.sections) + len(v.chapters) + 1 for v in resolved.book.volumes)  # front, openers, chapters, index
+    assert len(result.laid_out) <= 1.2 * parts, f"{len(result.laid_out)} layouts for {parts} parts"
+
+
 def test_toc_numbers_match_chapter_openings_in_every_volume(real_build, resolved):
     build_dir, _ = real_build
     for volume in resolved.book.volumes:

@@ -29,6 +29,7 @@ import sopress
 from sopress.dialect import CALLOUT_KINDS, make_markdown
 from sopress.model import Document, Locator, ResolvedBook, Target, Volume
 from sopress.pagemap import PageMap
+from sopress.standins import stand_in
 
 OutputFormat = Literal["pdf", "epub", "handout"]
 
@@ -148,12 +149,30 @@ class PageNumbers:
     """
 
     page_map: PageMap
+    # For a number not in the page map: how many digits it will likely have (None: print it unknown).
+    # Given, such a number prints as a stand-in that the PDF writer fills in (sopress.standins).
+    digits: Callable[[int, str], int | None] | None = None
     printed: dict[tuple[int, str], str | None] = field(default_factory=dict)
+    stand_ins: dict[str, tuple[int, str]] = field(default_factory=dict)  # stand-in -> (volume, anchor)
 
     def folio(self, volume: int, anchor: str) -> str | None:
         folio = self.page_map.get(volume, {}).get(anchor)
         self.printed[(volume, anchor)] = folio
+        if folio is None and self.digits is not None:
+            return self._stand_in(volume, anchor)
         return folio
+
+    def _stand_in(self, volume: int, anchor: str) -> str | None:
+        for text, place in self.stand_ins.items():
+            if place == (volume, anchor):
+                return text
+        digits = self.digits(volume, anchor)
+        if not digits:
+            return None
+        text = stand_in(sum(len(s) == digits + 2 for s in self.stand_ins), digits)
+        if text is not None:
+            self.stand_ins[text] = (volume, anchor)
+        return text
 
 
 # The dialect's own options (typographer, quotes, raw HTML), written out as XHTML with highlighting.
@@ -363,9 +382,10 @@ class VolumeRenderer:
     What it printed (the page numbers) is read back from `printed` once the rendering is done.
     """
 
-    def __init__(self, env: jinja2.Environment, output: Output, context: dict[str, Any]):
+    def __init__(self, env: jinja2.Environment, output: Output, context: dict[str, Any],
+                 digits: Callable[[int, str], int | None] | None = None):
         self.env, self.output, self.context = env, output, context
-        self.pages = PageNumbers(output.page_map)
+        self.pages = PageNumbers(output.page_map, digits)
         macros = env.get_template("markdown.html").module
         self.markdown = MarkdownRenderer(output, macros, output.resolved.book.config.raw_html, self.pages)
 

@@ -9,7 +9,9 @@ keeps its length. The parts are spliced into the volume's PDF (sopress.write.spl
 
 Page numbers in references, the contents and the index come from the page map of the last layout,
 so a part is laid out again while the numbers it printed, or its own first folio, still move, as
-LaTeX reruns until its .aux file settles. The archival profile is tagged (PDF/A-2a), and a tagged
+LaTeX reruns until its .aux file settles. A number not known yet prints as a stand-in that the
+part's worker fills in before drawing it (sopress.standins), so a first build lays each part out
+about once. The archival profile is tagged (PDF/A-2a), and a tagged
 PDF cannot be spliced: it lays each volume out whole, the same way, with the same passes.
 """
 
@@ -18,11 +20,13 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import math
 import re
 import shutil
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from markupsafe import Markup
 
@@ -40,14 +44,17 @@ from sopress.uptodate import volume_inputs
 from sopress.write.atomic import commit, discard, staging_path
 from sopress.write.cache import OutputCache, input_key, linked_files_key
 from sopress.write.jobs import BODY_START_ID, PartJob, PartResult, PdfResult
-from sopress.write.pool import RefusedResource, lay_out_part, layout_pool
+from sopress.standins import fill_in
+from sopress.write.pool import LayoutPool, RefusedResource, draw_part, lay_out_part, layout_pool
 from sopress.write.splice import splice
 
 VOLUME_TEMPLATE = "print/volume.html"
 PARTS_TEMPLATE = "print/parts.html"  # the parts of a volume, in order: its body-start is contract
 PART_TEMPLATE = "print/part.html"
 CHAPTER_TEMPLATE = "print/chapter.html"  # one chapter alone: the print preview
+LAST_KINDS = ("front", "index")  # parts laid out once every other part of the pass is (their numbers known)
 WHOLE_VOLUME = "volume"  # the one part of a volume laid out whole (archival)
+DEFAULT_CHARACTERS_PER_PAGE = 1500  # of Markdown, in the default theme, before any part of a volume is laid out
 Printed = dict[tuple[int, str], "str | None"]  # (volume, anchor) -> the folio a rendering printed for it
 _HREF = re.compile(r'\shref="#([^"]+)"')
 _ID = re.compile(r'\sid="([^"]+)"')
@@ -78,12 +85,19 @@ def volume_parts(ctx: BuildContext, volume: Volume) -> list[Part]:
     return parts
 
 
+def _text_size(part: Part) -> int:
+    if part.chapter is not None:
+        return len(part.chapter.source)
+    return len(part.section.intro_source) if part.section is not None else 0
+
+
 @dataclass(frozen=True)
 class PrintVolume:
-    """HTML for the PDF, and the page numbers it printed (from the last layout)."""
+    """HTML for the PDF, and the page numbers it printed (from the last layout), some as stand-ins."""
 
     html: str
     printed: Printed
+    stand_ins: dict[str, tuple[int, str]] = field(default_factory=dict)  # stand-in -> (volume, anchor)
 
 
 def volume_html(ctx: BuildContext, volume: Volume, page_map: PageMap) -> PrintVolume:
@@ -99,19 +113,21 @@ def volume_html(ctx: BuildContext, volume: Volume, page_map: PageMap) -> PrintVo
 
 
 def part_html(ctx: BuildContext, volume: Volume, part: Part, page_map: PageMap, first_folio: int,
-              last: bool) -> PrintVolume:
+              last: bool, digits: Callable[[int, str], int | None] | None = None) -> PrintVolume:
     """One part of the volume alone, its pages numbered from `first_folio`, without its stylesheet.
 
-    It carries a stand-in for each place it links to in other parts (print/part.html).
+    It carries a stand-in for each place it links to in other parts (print/part.html). With
+    `digits`, a page number not known yet prints as a stand-in of that many digits (sopress.standins),
+    except in the index, whose ranges depend on the numbers themselves.
     """
-    renderer = _print_renderer(ctx, volume, page_map)
+    renderer = _print_renderer(ctx, volume, page_map, digits if part.kind != "index" else None)
     values = _print_values(ctx, volume, renderer)
     body = renderer.page(PARTS_TEMPLATE, parts=[part], index=_index(ctx, renderer) if part.kind == "index" else (),
                          **values)
     elsewhere = sorted(set(_HREF.findall(body)) - set(_ID.findall(body)))
     html = renderer.page(PART_TEMPLATE, body=Markup(body), elsewhere=elsewhere, first_folio=first_folio, last=last,
                          **values)
-    return PrintVolume(html, renderer.printed)
+    return PrintVolume(html, renderer.printed, dict(renderer.pages.stand_ins))
 
 
 def volume_stylesheet(ctx: BuildContext, volume: Volume) -> str:
@@ -145,10 +161,11 @@ def chapter_first_page(page_map: PageMap, volume: Volume, chapter_id: str) -> in
     return int(folio) if folio.isdigit() else None
 
 
-def _print_renderer(ctx: BuildContext, volume: Volume, page_map: PageMap) -> VolumeRenderer:
+def _print_renderer(ctx: BuildContext, volume: Volume, page_map: PageMap,
+                    digits: Callable[[int, str], int | None] | None = None) -> VolumeRenderer:
     output = Output("pdf", volume, ctx.resolved, document_of=lambda _id: "", image_href=lambda p: p.as_uri(),
                     page_map=page_map)
-    return VolumeRenderer(ctx.env, output, ctx.globals)
+    return VolumeRenderer(ctx.env, output, ctx.globals, digits)
 
 
 def _print_values(ctx: BuildContext, volume: Volume, renderer: VolumeRenderer) -> dict:
@@ -202,6 +219,20 @@ class VolumeLayout:
                     return None
                 folio += self.pages[part.name]
         raise KeyError(name)
+
+    def likely_first_folio(self, name: str) -> int | None:
+        """Where a part will likely start: the lengths of the parts before it, laid out or guessed from
+        their text at the rate of the parts laid out so far (None for a part the volume does not have)."""
+        known = [part for part in self.parts if part.kind == "chapter" and part.name in self.pages]
+        per_page = (sum(_text_size(part) for part in known) / max(1, sum(self.pages[p.name] for p in known))
+                    or DEFAULT_CHARACTERS_PER_PAGE)
+        folio = 1
+        for part in self.parts:
+            if part.name == name:
+                return folio
+            if part.kind != "front":
+                folio += self.pages.get(part.name) or max(2, 2 * math.ceil(_text_size(part) / per_page / 2))
+        return None
 
     @property
     def front_pages(self) -> int:
@@ -259,7 +290,7 @@ class VolumePdfBuilder:
         try:
             with contextlib.nullcontext(pool) if pool else layout_pool(ctx.jobs) as pool:
                 for attempt in range(1, self.MAX_PASSES + 1):
-                    self._pass(pending, stylesheets, result, pool, attempt)
+                    self._pass(layouts, pending, stylesheets, result, pool, attempt)
                     for number, layout in layouts.items():
                         result.page_map[number] = layout.folios()
                     pending = [(layout, part) for layout in layouts.values() for part in layout.parts
@@ -336,54 +367,76 @@ class VolumePdfBuilder:
                 "printed": sorted([v, anchor, folio] for (v, anchor), folio in layout.printed[part.name].items()),
                 "result": dataclasses.asdict(layout.results[part.name])}
 
-    def _pass(self, pending: list[tuple[VolumeLayout, Part]], stylesheets: dict[int, str], result: PdfBuild,
-              pool, attempt: int) -> None:
+    def _pass(self, layouts: dict[int, VolumeLayout], pending: list[tuple[VolumeLayout, Part]],
+              stylesheets: dict[int, str], result: PdfBuild, pool: LayoutPool, attempt: int) -> None:
         """Lay out the pending parts, each as soon as its first folio is known.
 
         A part's first folio is known when the length of every part before it is, from this build
         or the last; in a first build, the parts of a volume go one after the other (volumes side
-        by side), so each is laid out with its true folios and with the page numbers of the parts
-        before it, and most need no second layout.
+        by side), so each is laid out with its true folios. A page number not known yet prints as
+        a stand-in: the part's worker keeps its layout and draws it once the number is known. The
+        front matter and the index, which print the number of nearly every part, wait for them all
+        (the index's page ranges depend on the numbers themselves).
         """
         ctx, problems = self.ctx, Diagnostics()
         building = {layout.volume.number for layout, _ in pending}
+        digits = self._digits(layouts)
         waiting = list(pending)
-        futures: dict[concurrent.futures.Future, tuple[VolumeLayout, Part, PartJob]] = {}
+        # layouts with the stand-ins they print, and drawings of held layouts (None)
+        futures: dict[concurrent.futures.Future, tuple[VolumeLayout, Part, PartJob, dict | None]] = {}
+        held: list[tuple[VolumeLayout, Part, PartJob, dict[str, tuple[int, str]], int]] = []
         counts: dict[int, int] = {}
-        while waiting or futures:
-            for item in [item for item in waiting if item[0].first_folio(item[1].name) is not None]:
-                waiting.remove(item)
-                layout, part = item
-                if layout.volume.number not in stylesheets:
-                    stylesheets[layout.volume.number] = "" if layout.whole else volume_stylesheet(ctx, layout.volume)
-                job = self._job(layout, part, stylesheets[layout.volume.number], result.page_map, problems,
-                                draft_for=building if attempt == 1 else set())
-                cached = self.cache.lookup(self._part_entry(layout.volume, part.name), job.cache_key(),
-                                           Path(job.output))
-                if cached is not None:
-                    self._laid_out(layout, part, PartResult(**cached), result)
-                    continue
-                if not counts.get(layout.volume.number):
-                    why = "" if attempt == 1 else f" again (pass {attempt}: page numbers moved)"
-                    ctx.progress.step(f"Volume {layout.volume.number}: laying out parts{why}")
-                counts[layout.volume.number] = counts.get(layout.volume.number, 0) + 1
-                futures[pool.submit(lay_out_part, job)] = (layout, part, job)
+
+        def start(layout: VolumeLayout, part: Part) -> None:
+            """Lay the part out, or take it from the layout cache."""
+            if layout.volume.number not in stylesheets:
+                stylesheets[layout.volume.number] = "" if layout.whole else volume_stylesheet(ctx, layout.volume)
+            job, stand_ins = self._job(layout, part, stylesheets[layout.volume.number], result.page_map, problems,
+                                       draft_for=building if attempt == 1 else set(), digits=digits)
+            cached = None if job.held else self.cache.lookup(self._part_entry(layout.volume, part.name),
+                                                             job.cache_key(), Path(job.output))
+            if cached is not None:
+                self._laid_out(layout, part, PartResult(**cached), result)
+                return
+            if not counts.get(layout.volume.number):
+                why = "" if attempt == 1 else f" again (pass {attempt}: page numbers moved)"
+                ctx.progress.step(f"Volume {layout.volume.number}: laying out parts{why}")
+            counts[layout.volume.number] = counts.get(layout.volume.number, 0) + 1
+            futures[pool.submit(lay_out_part, job)] = (layout, part, job, stand_ins)
+
+        while waiting or futures or held:
+            while ready := [item for item in waiting if self._ready(item, waiting, futures)]:
+                for item in ready:  # a part taken from the cache can make others ready
+                    waiting.remove(item)
+                    start(*item)
+            for item in [item for item in held if all(self._number(result.page_map, p) for p in item[3].values())]:
+                held.remove(item)  # every number it stands in for is known: draw it, in the worker that holds it
+                layout, part, job, stand_ins, worker = item
+                numbers = {text: self._number(result.page_map, place) for text, place in stand_ins.items()}
+                filled = replace(job, html=fill_in(job.html, numbers), held=False)  # as if printed so from the start
+                layout.printed[part.name] = {**layout.printed[part.name],
+                                             **{place: numbers[text] for text, place in stand_ins.items()}}
+                layout.keys[part.name] = filled.cache_key()
+                futures[pool.submit_to(worker, draw_part, filled, numbers)] = (layout, part, filled, None)
             if problems.failed():
                 break
             if not futures:
-                if waiting:  # a part whose predecessors failed to lay out
-                    break
-                continue
+                break  # parts whose predecessors failed, or whose numbers no part has: laid out again
             done, _ = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
-                layout, part, job = futures.pop(future)
+                layout, part, job, stand_ins = futures.pop(future)
                 try:
                     laid_out = future.result()
                 except RefusedResource as exc:  # from the theme or the project's templates: said once a volume
                     if str(exc) not in {d.message for d in problems.items}:
                         problems.error("refused-resource", str(exc), Location(layout.volume.folder / "volume.yaml"))
                     continue
-                if job.draft:
+                if laid_out is None:  # a number did not fit its stand-in: laid out again with the number
+                    layout.drafts.add(part.name)
+                    continue
+                if job.held:
+                    held.append((layout, part, job, stand_ins, future.worker))
+                elif job.draft:
                     layout.drafts.add(part.name)
                 else:
                     layout.drafts.discard(part.name)
@@ -391,42 +444,84 @@ class VolumePdfBuilder:
                     laid_out = replace(laid_out, staged="")
                     self.cache.store(self._part_entry(layout.volume, part.name), job.cache_key(), Path(job.output),
                                      dataclasses.asdict(laid_out))
-                result.laid_out.append((layout.volume.number, part.name))
-                result.pages_laid_out += laid_out.pages
+                if stand_ins is not None:  # a layout, not the drawing of a held one
+                    result.laid_out.append((layout.volume.number, part.name))
+                    result.pages_laid_out += laid_out.pages
                 self._laid_out(layout, part, laid_out, result)
-                ctx.progress.explain(f"Volume {layout.volume.number}: {part.name}, {laid_out.pages} pages in "
-                                     f"{laid_out.seconds:.1f} s")
+                what = ("drawn with its page numbers" if stand_ins is None else
+                        f"{laid_out.pages} pages" + (", kept until its page numbers are known" if job.held else ""))
+                ctx.progress.explain(f"Volume {layout.volume.number}: {part.name}, {what} in {laid_out.seconds:.1f} s")
         for future in futures:
             future.cancel()
+        for layout, part, job, _, worker in held:  # numbers nobody printed: the part is laid out again
+            pool.submit_to(worker, draw_part, job, None)
+            layout.drafts.add(part.name)
         if problems.failed():
             raise SopressError(problems.sorted())
         for number, count in counts.items():
-            ctx.progress.step(f"Volume {number}: {count} of {len(self._layout(number, pending).parts)} parts laid out")
+            ctx.progress.step(f"Volume {number}: {count} of {len(layouts[number].parts)} parts laid out")
+
+    @staticmethod
+    def _ready(item: tuple[VolumeLayout, Part], waiting: list, futures: dict) -> bool:
+        """Whether a part can be laid out now: its first folio is known, and for the contents and the
+        index, every other part of the pass is laid out (its numbers are known, if not all drawn yet)."""
+        layout, part = item
+        if layout.first_folio(part.name) is None:
+            return False
+        being_laid_out = [other for _, other, _, stand_ins in futures.values() if stand_ins is not None]
+        return part.kind not in LAST_KINDS or all(other.kind in LAST_KINDS
+                                                  for other in [p for _, p in waiting] + being_laid_out)
+
+    @staticmethod
+    def _number(page_map: PageMap, place: tuple[int, str]) -> str | None:
+        volume, anchor = place
+        return page_map.get(volume, {}).get(anchor)
+
+    def _digits(self, layouts: dict[int, VolumeLayout]) -> Callable[[int, str], int | None]:
+        """How many digits a page number not known yet will likely have, in a volume this build lays out."""
+        targets = self.ctx.resolved.targets
+
+        def digits(volume: int, anchor: str) -> int | None:
+            layout = layouts.get(volume)
+            if layout is None or layout.whole:
+                return None
+            target = targets.get(anchor)
+            folio = layout.likely_first_folio(f"c-{target.chapter_id}" if target else f"s-{anchor}")
+            return len(str(folio)) if folio else None
+
+        return digits
 
     def _job(self, layout: VolumeLayout, part: Part, stylesheet: str, page_map: PageMap, problems: Diagnostics,
-             draft_for: set[int]) -> PartJob:
-        """The part rendered with the page numbers known now, as a job for a layout worker.
+             draft_for: set[int], digits: Callable[[int, str], int | None]
+             ) -> tuple[PartJob, dict[str, tuple[int, str]]]:
+        """The part rendered with the page numbers known now, as a job for a layout worker, and the
+        stand-ins it prints for the others.
 
         A part that prints a number not known yet in a volume of `draft_for` (volumes this build
-        lays out) is a draft: laid out to learn its length, and laid out again once that is known.
+        lays out), and has no stand-in for it, is a draft: laid out to learn its length, and laid
+        out again once that is known.
         """
         ctx, volume = self.ctx, layout.volume
         if layout.whole:
             rendered, first_folio = volume_html(ctx, volume, page_map), 1
         else:
             first_folio = layout.first_folio(part.name)
-            rendered = part_html(ctx, volume, part, page_map, first_folio, part is layout.parts[-1])
+            rendered = part_html(ctx, volume, part, page_map, first_folio, part is layout.parts[-1], digits)
         if part.body_start or layout.whole:
             check_contract(ctx.theme, ctx.env, PARTS_TEMPLATE, rendered.html, problems, needed=(BODY_START_ID,))
         layout.printed[part.name] = rendered.printed
         layout.laid_with[part.name] = first_folio
+        standing_in = set(rendered.stand_ins.values())
+        draft = any(folio is None and volume in draft_for and (volume, anchor) not in standing_in
+                    for (volume, anchor), folio in rendered.printed.items())
         job = PartJob(
             volume=volume.number,
             part=part.name,
             html=rendered.html,
             css=stylesheet,
             spliced=not layout.whole,
-            draft=any(folio is None and volume in draft_for for (volume, _), folio in rendered.printed.items()),
+            draft=draft,
+            held=bool(rendered.stand_ins) and not draft,
             base_url=str(ctx.resolved.book.root) + "/",
             allowed_roots=ctx.allowed_roots,
             output=str(ctx.paths.part_pdf(volume.slug, ctx.profile, part.name)),
@@ -435,7 +530,7 @@ class VolumePdfBuilder:
             linked_files=linked_files_key(rendered.html, stylesheet),
         )
         layout.keys[part.name] = job.cache_key()
-        return job
+        return job, rendered.stand_ins
 
     @staticmethod
     def _laid_out(layout: VolumeLayout, part: Part, laid_out: PartResult, result: PdfBuild) -> None:

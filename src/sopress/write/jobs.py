@@ -45,7 +45,9 @@ class PartJob(LayoutJob):
     A part laid out alone ends on a page that is dropped when the parts are put together
     (`spliced`); a whole volume is written as the volume's PDF, page labels and all. A `draft` is
     laid out only to learn its length and where its anchors land (it prints page numbers not yet
-    known, so it will be laid out again): nothing is drawn or written.
+    known, so it will be laid out again): nothing is drawn or written. A `held` part prints
+    stand-ins for such numbers (sopress.standins): its worker keeps the layout and draws it when
+    they are known (sopress.write.pool.draw_part).
     """
 
     volume: int
@@ -53,6 +55,7 @@ class PartJob(LayoutJob):
     css: str
     spliced: bool
     draft: bool = False
+    held: bool = False
 
     def cache_key(self) -> str:
         return input_key(super().cache_key(), self.css, str(self.spliced))

@@ -15,9 +15,12 @@ from urllib.parse import unquote, urlparse
 
 import pydyf
 import weasyprint
+from weasyprint.formatting_structure.boxes import TextBox
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.text.line_break import line_size
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from sopress.standins import MARK, fill_in
 from sopress.write.atomic import staging_path
 from sopress.write.pool import RefusedResource
 from sopress.write.cache import input_key
@@ -115,21 +118,73 @@ def title_in_viewer(catalog: dict) -> None:
     catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
 
 
+_held: dict[str, weasyprint.Document] = {}  # parts laid out with stand-ins, by output, until drawn
+
+
 def lay_out_part(job: PartJob) -> PartResult:
     """Runs in a worker process: lay out a part (or a whole volume), note where its anchors and
-    bookmarks land, and write its PDF atomically."""
+    bookmarks land, and write its PDF atomically; a part that holds stand-ins is kept, not written."""
     started = time.perf_counter()
     document = _render(job, **PDF_OPTIONS[job.profile])
-    pages = document.pages[:-1] if job.spliced else document.pages
+    if job.draft:
+        return _part_result(job, document, "", time.perf_counter() - started)
+    if job.held:
+        _held[job.output] = document
+        return _part_result(job, document, "", time.perf_counter() - started)
+    return _draw(job, document, started)
+
+
+def draw_part(job: PartJob, numbers: dict[str, str] | None) -> PartResult | None:
+    """Runs in the worker that laid out `job`: its page numbers in place of their stand-ins, then
+    written; None (and the layout dropped) when a number would not fit where its stand-in was."""
+    started = time.perf_counter()
+    document = _held.pop(job.output, None)
+    if document is None or numbers is None or not _fill_in(document, numbers):
+        return None
+    return _draw(job, document, started)
+
+
+def _fill_in(document: weasyprint.Document, numbers: dict[str, str]) -> bool:
+    """Put each number in its stand-in's text box, if it is as wide (tabular figures of as many digits)."""
+    boxes = [box for page in document.pages for box in page._page_box.descendants()
+             if isinstance(box, TextBox) and MARK in box.text]
+    filled = [fill_in(box.text, numbers) for box in boxes]
+    if any(MARK in text or abs(_width(box, text) - _width(box, box.text)) > 1e-3 for box, text in zip(boxes, filled)):
+        return False
+    for box, text in zip(boxes, filled):
+        box.text = box.pango_layout.text = text
+    return True
+
+
+def _width(box: TextBox, text: str) -> float:
+    """The width `text` takes in `box`'s style, measured as WeasyPrint draws it."""
+    layout = box.pango_layout
+    layout.setup(box.style)
+    layout.set_text(text, justify=True)
+    width = line_size(layout.get_first_line()[0], box.style)[0]
+    layout.deactivate()
+    return width
+
+
+def _part_result(job: PartJob, document: weasyprint.Document, staged: str, seconds: float) -> PartResult:
     anchors: dict[str, int] = {}
     bookmarks: list[Bookmark] = []
-    for number, page in enumerate(pages, 1):
+    for number, page in enumerate(_own_pages(job, document), 1):
         for anchor in page.anchors:
             anchors.setdefault(anchor, number)
         for level, label, (x, y), state in page.bookmarks:
             bookmarks.append(Bookmark(level, label, number, round(x * 0.75, 3), round((page.height - y) * 0.75, 3),
                                       state != "closed"))
-    front_pages = anchors.get(BODY_START_ID, 1) - 1
+    return PartResult(job.volume, job.part, job.output if staged else "", len(_own_pages(job, document)), anchors,
+                      tuple(bookmarks), seconds, staged)
+
+
+def _own_pages(job: PartJob, document: weasyprint.Document) -> list:
+    return document.pages[:-1] if job.spliced else document.pages
+
+
+def _draw(job: PartJob, document: weasyprint.Document, started: float) -> PartResult:
+    front_pages = next((number for number, page in enumerate(document.pages) if BODY_START_ID in page.anchors), 0)
 
     def finish(_document: weasyprint.Document, pdf: pydyf.PDF) -> None:
         nums = pydyf.Array()
@@ -138,11 +193,8 @@ def lay_out_part(job: PartJob) -> PartResult:
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
         title_in_viewer(pdf.catalog)
 
-    if job.draft:
-        return PartResult(job.volume, job.part, "", len(pages), anchors, (), time.perf_counter() - started)
     staged = _write(document, Path(job.output), None if job.spliced else finish, PDF_OPTIONS[job.profile])
-    return PartResult(job.volume, job.part, job.output, len(pages), anchors, tuple(bookmarks),
-                      time.perf_counter() - started, str(staged))
+    return _part_result(job, document, str(staged), time.perf_counter() - started)
 
 
 # Handouts are working documents with fillable fields: tagged (PDF/UA-1) in the archival profile,

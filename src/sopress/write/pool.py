@@ -25,13 +25,53 @@ class RefusedResource(BaseException):
     """
 
 
+class LayoutPool(concurrent.futures.Executor):
+    """Layout processes, each its own single-process executor, so that a job can be sent back to
+    the worker that holds a layout (a part kept until its page numbers are known: WeasyPrint's
+    laid-out documents cannot be pickled). Any other job goes to the least busy worker."""
+
+    def __init__(self, workers: int):
+        self._workers: list[concurrent.futures.ProcessPoolExecutor | None] = [None] * max(1, workers)
+        self._busy = [0] * len(self._workers)
+        self._lock = threading.Lock()
+        self._executor(0).submit(os.getpid)  # the first worker starts importing WeasyPrint now
+
+    def submit(self, fn, /, *args, **kwargs) -> concurrent.futures.Future:
+        with self._lock:
+            worker = min(range(len(self._workers)), key=lambda index: (self._busy[index], index))
+        return self.submit_to(worker, fn, *args, **kwargs)
+
+    def submit_to(self, worker: int, fn, /, *args, **kwargs) -> concurrent.futures.Future:
+        """Run `fn` in worker number `worker`; the future's `worker` says which it was."""
+        with self._lock:
+            executor = self._executor(worker)
+            self._busy[worker] += 1
+        future = executor.submit(fn, *args, **kwargs)
+        future.worker = worker  # type: ignore[attr-defined]
+        future.add_done_callback(lambda _: self._done(worker))
+        return future
+
+    def _executor(self, worker: int) -> concurrent.futures.ProcessPoolExecutor:
+        if self._workers[worker] is None:
+            self._workers[worker] = concurrent.futures.ProcessPoolExecutor(max_workers=1, initializer=_start_worker)
+        return self._workers[worker]
+
+    def _done(self, worker: int) -> None:
+        with self._lock:
+            self._busy[worker] -= 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        for executor in self._workers:
+            if executor is not None:
+                executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @contextlib.contextmanager
-def layout_pool(workers: int) -> Iterator[concurrent.futures.ProcessPoolExecutor]:
+def layout_pool(workers: int) -> Iterator[LayoutPool]:
     """A pool of up to `workers` layout processes; the first is already importing WeasyPrint when this
     returns (the others start with the first layouts: on two cores, a second import would only slow
     the reading down)."""
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=max(1, workers), initializer=_start_worker)
-    pool.submit(os.getpid)
+    pool = LayoutPool(workers)
     try:
         yield pool
     except BaseException:  # a failed or interrupted build does not wait for layouts it will not use
@@ -44,6 +84,12 @@ def lay_out_part(job: PartJob) -> PartResult:
     from sopress.write import pdf
 
     return pdf.lay_out_part(job)
+
+
+def draw_part(job: PartJob, numbers: dict[str, str] | None) -> PartResult | None:
+    from sopress.write import pdf
+
+    return pdf.draw_part(job, numbers)
 
 
 def write_handout(job: HandoutJob) -> HandoutResult:
