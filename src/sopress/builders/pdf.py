@@ -20,7 +20,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
-import math
 import re
 import shutil
 from concurrent.futures import Executor
@@ -226,12 +225,12 @@ class VolumeLayout:
         known = [part for part in self.parts if part.kind == "chapter" and part.name in self.pages]
         per_page = (sum(_text_size(part) for part in known) / max(1, sum(self.pages[p.name] for p in known))
                     or DEFAULT_CHARACTERS_PER_PAGE)
-        folio = 1
+        folio = 1.0
         for part in self.parts:
             if part.name == name:
-                return folio
-            if part.kind != "front":
-                folio += self.pages.get(part.name) or max(2, 2 * math.ceil(_text_size(part) / per_page / 2))
+                return round(folio)
+            if part.kind != "front":  # the rate counts the blank pages before rectos: no rounding up here
+                folio += self.pages.get(part.name) or max(2.0, _text_size(part) / per_page)
         return None
 
     @property
