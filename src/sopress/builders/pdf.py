@@ -379,7 +379,7 @@ class VolumePdfBuilder:
         """
         ctx, problems = self.ctx, Diagnostics()
         building = {layout.volume.number for layout, _ in pending}
-        digits = self._digits(layouts)
+        digits = self._digits(layouts) if attempt == 1 else None  # later, a number still unknown prints as '?'
         waiting = list(pending)
         # layouts with the stand-ins they print, and drawings of held layouts (None)
         futures: dict[concurrent.futures.Future, tuple[VolumeLayout, Part, PartJob, dict | None]] = {}
@@ -491,7 +491,7 @@ class VolumePdfBuilder:
         return digits
 
     def _job(self, layout: VolumeLayout, part: Part, stylesheet: str, page_map: PageMap, problems: Diagnostics,
-             draft_for: set[int], digits: Callable[[int, str], int | None]
+             draft_for: set[int], digits: Callable[[int, str], int | None] | None
              ) -> tuple[PartJob, dict[str, tuple[int, str]]]:
         """The part rendered with the page numbers known now, as a job for a layout worker, and the
         stand-ins it prints for the others.
