@@ -154,6 +154,7 @@ class PageNumbers:
     digits: Callable[[int, str], int | None] | None = None
     printed: dict[tuple[int, str], str | None] = field(default_factory=dict)
     stand_ins: dict[str, tuple[int, str]] = field(default_factory=dict)  # stand-in -> (volume, anchor)
+    _stand_in_of: dict[tuple[int, str], str | None] = field(default_factory=dict, repr=False)
 
     def folio(self, volume: int, anchor: str) -> str | None:
         folio = self.page_map.get(volume, {}).get(anchor)
@@ -163,16 +164,15 @@ class PageNumbers:
         return folio
 
     def _stand_in(self, volume: int, anchor: str) -> str | None:
-        for text, place in self.stand_ins.items():
-            if place == (volume, anchor):
-                return text
-        digits = self.digits(volume, anchor)
-        if not digits:
-            return None
-        text = stand_in(sum(len(s) == digits + 2 for s in self.stand_ins), digits)
-        if text is not None:
-            self.stand_ins[text] = (volume, anchor)
-        return text
+        """One stand-in per place, numbered among those of its width (None: no more of that width)."""
+        place = (volume, anchor)
+        if place not in self._stand_in_of:
+            digits = self.digits(volume, anchor)
+            text = stand_in(sum(len(t) == digits + 2 for t in self.stand_ins), digits) if digits else None
+            self._stand_in_of[place] = text
+            if text is not None:
+                self.stand_ins[text] = place
+        return self._stand_in_of[place]
 
 
 # The dialect's own options (typographer, quotes, raw HTML), written out as XHTML with highlighting.

@@ -11,8 +11,8 @@ Page numbers in references, the contents and the index come from the page map of
 so a part is laid out again while the numbers it printed, or its own first folio, still move, as
 LaTeX reruns until its .aux file settles. A number not known yet prints as a stand-in that the
 part's worker fills in before drawing it (sopress.standins), so a first build lays each part out
-about once. The archival profile is tagged (PDF/A-2a), and a tagged
-PDF cannot be spliced: it lays each volume out whole, the same way, with the same passes.
+about once. The archival profile is tagged (PDF/A-2a), and a tagged PDF cannot be spliced: it lays
+each volume out whole, with the same passes (and no stand-ins).
 """
 
 from __future__ import annotations
@@ -38,12 +38,12 @@ from sopress.pagemap import PageMap, write_page_map
 from sopress.pagesetup import page_setup
 from sopress.qr import qr_code, short_url
 from sopress.render import Output, VolumeRenderer
+from sopress.standins import fill_in
 from sopress.theme import check_contract
 from sopress.uptodate import volume_inputs
 from sopress.write.atomic import commit, discard, staging_path
 from sopress.write.cache import OutputCache, input_key, linked_files_key
 from sopress.write.jobs import BODY_START_ID, PartJob, PartResult, PdfResult
-from sopress.standins import fill_in
 from sopress.write.pool import LayoutPool, RefusedResource, draw_part, lay_out_part, layout_pool
 from sopress.write.splice import splice
 
@@ -404,7 +404,7 @@ class VolumePdfBuilder:
             futures[pool.submit(lay_out_part, job)] = (layout, part, job, stand_ins)
 
         while waiting or futures or held:
-            while ready := [item for item in waiting if self._ready(item, waiting, futures)]:
+            while ready := self._ready(waiting, futures):
                 for item in ready:  # a part taken from the cache can make others ready
                     waiting.remove(item)
                     start(*item)
@@ -461,15 +461,13 @@ class VolumePdfBuilder:
             ctx.progress.step(f"Volume {number}: {count} of {len(layouts[number].parts)} parts laid out")
 
     @staticmethod
-    def _ready(item: tuple[VolumeLayout, Part], waiting: list, futures: dict) -> bool:
-        """Whether a part can be laid out now: its first folio is known, and for the contents and the
-        index, every other part of the pass is laid out (its numbers are known, if not all drawn yet)."""
-        layout, part = item
-        if layout.first_folio(part.name) is None:
-            return False
-        being_laid_out = [other for _, other, _, stand_ins in futures.values() if stand_ins is not None]
-        return part.kind not in LAST_KINDS or all(other.kind in LAST_KINDS
-                                                  for other in [p for _, p in waiting] + being_laid_out)
+    def _ready(waiting: list[tuple[VolumeLayout, Part]], futures: dict) -> list[tuple[VolumeLayout, Part]]:
+        """The waiting parts that can be laid out now: their first folio is known, and for the contents
+        and the index, every other part of the pass is laid out (its numbers known, if not all drawn)."""
+        being_laid_out = [part for _, part, _, stand_ins in futures.values() if stand_ins is not None]
+        others_done = all(part.kind in LAST_KINDS for part in [p for _, p in waiting] + being_laid_out)
+        return [(layout, part) for layout, part in waiting if (part.kind not in LAST_KINDS or others_done)
+                and layout.first_folio(part.name) is not None]
 
     @staticmethod
     def _number(page_map: PageMap, place: tuple[int, str]) -> str | None:

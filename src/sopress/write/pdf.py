@@ -24,7 +24,8 @@ from sopress.standins import MARK, fill_in
 from sopress.write.atomic import staging_path
 from sopress.write.pool import RefusedResource
 from sopress.write.cache import input_key
-from sopress.write.jobs import BODY_START_ID, Bookmark, page_labels, HandoutJob, HandoutResult, LayoutJob, PartJob, PartResult
+from sopress.write.jobs import (BODY_START_ID, Bookmark, HandoutJob, HandoutResult, LayoutJob, PartJob, PartResult,
+                                page_labels)
 
 
 PDF_UA_IDENTIFIER = (
@@ -167,20 +168,18 @@ def _width(box: TextBox, text: str) -> float:
 
 
 def _part_result(job: PartJob, document: weasyprint.Document, staged: str, seconds: float) -> PartResult:
+    """Where the part's anchors and bookmarks land, without the page a spliced part ends with."""
+    pages = document.pages[:-1] if job.spliced else document.pages
     anchors: dict[str, int] = {}
     bookmarks: list[Bookmark] = []
-    for number, page in enumerate(_own_pages(job, document), 1):
+    for number, page in enumerate(pages, 1):
         for anchor in page.anchors:
             anchors.setdefault(anchor, number)
         for level, label, (x, y), state in page.bookmarks:
             bookmarks.append(Bookmark(level, label, number, round(x * 0.75, 3), round((page.height - y) * 0.75, 3),
                                       state != "closed"))
-    return PartResult(job.volume, job.part, job.output if staged else "", len(_own_pages(job, document)), anchors,
-                      tuple(bookmarks), seconds, staged)
-
-
-def _own_pages(job: PartJob, document: weasyprint.Document) -> list:
-    return document.pages[:-1] if job.spliced else document.pages
+    return PartResult(job.volume, job.part, job.output if staged else "", len(pages), anchors, tuple(bookmarks),
+                      seconds, staged)
 
 
 def _draw(job: PartJob, document: weasyprint.Document, started: float) -> PartResult:
