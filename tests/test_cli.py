@@ -21,7 +21,7 @@ def test_version():
     assert result.exit_code == 0 and sopress.__version__ in result.output
 
 
-@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["list"], ["import"], ["new"], ["serve"], ["publish"]])
+@pytest.mark.parametrize("command", [[], ["build"], ["check"], ["handout"], ["list"], ["import"], ["new"], ["serve"], ["publish"]])
 def test_every_command_has_help_with_examples(command):
     result = run(*command, "--help")
     assert result.exit_code == 0

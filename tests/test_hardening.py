@@ -147,6 +147,63 @@ def test_ctrl_c_stops_the_build_with_one_line_and_status_130(make_project):
     assert not (root / "build/pdf/vol-two.pdf").exists()
 
 
+@pytest.mark.parametrize("args, lays_out", [
+    (["build"], True), (["build", "--volume", "2", "--format", "pdf"], True), (["handout", "--all"], True),
+    (["build", "--format", "epub"], False), (["build", "--format=epub", "--omnibus"], False),
+    (["handout", "--help"], False), (["check"], False), (["serve", "--root", "build"], False),
+])
+def test_the_command_starts_a_layout_worker_before_the_cli_only_for_what_lays_out(args, lays_out):
+    from sopress.launch import lays_out as will_lay_out
+
+    assert will_lay_out(args) is lays_out
+
+
+def test_the_first_pool_takes_the_head_started_worker_and_an_unused_one_ends_at_once():
+    from sopress.write import pool
+
+    pool.head_start()
+    started = _children(os.getpid())
+    with pool.layout_pool(1) as layouts:
+        assert layouts.submit(os.getpid).result() in started
+    pool.head_start()
+    unused = [pid for pid in _children(os.getpid()) if pid not in started]
+    assert unused and all(_alive(pid) for pid in unused)
+    pool.drop_head_start()  # killed while it imports WeasyPrint, not waited for
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in unused) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in unused)
+
+
+def test_weasyprint_loads_its_libraries_without_running_a_compiler():
+    """ctypes.util.find_library runs gcc and ld for every name it does not find; the worker's import does not."""
+    code = ("import subprocess\n"
+            "ran = []\n"
+            "original = subprocess.Popen.__init__\n"
+            "def record(self, args, *rest, **options):\n"
+            "    ran.append(str(args[0] if isinstance(args, (list, tuple)) else args))\n"
+            "    original(self, args, *rest, **options)\n"
+            "subprocess.Popen.__init__ = record\n"
+            "from sopress.write.libraries import libraries_from_ld_cache\n"
+            "with libraries_from_ld_cache():\n"
+            "    import weasyprint\n"
+            "pdf = weasyprint.HTML(string='<p>Loaded</p>').write_pdf()\n"
+            "print(pdf[:5].decode(), sorted({name.rsplit('/', 1)[-1] for name in ran}))\n")
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    header, ran = completed.stdout.split(" ", 1)
+    assert header == "%PDF-"
+    assert ran.strip() in ("[]", "['ldconfig']"), ran
+
+
+def test_a_missing_glyph_is_found_again_when_what_the_fonts_cover_comes_from_the_build_folder(make_project):
+    root = make_project(edits=delta("The clef \U0001d11e is rare.\n"))
+    for _ in range(2):  # the second run reads what each font covers from build/.cache/glyphs
+        completed = sopress("check", cwd=root)
+        assert completed.returncode == 0
+        assert f"{DELTA}:10:10: warning[missing-glyph]: '\U0001d11e'" in completed.stderr
+    assert len(list((root / "build/.cache/glyphs").glob("*.pickle"))) == 14  # every font of the theme was opened
+
+
 DELTA_HEAD = ("---\nid: delta\ntitle: Delta Procedure\nsummary: The fourth procedure.\nstatus: final\n---\n\n"
               "Delta builds on [](#gamma).\n\n")  # the body starts on line 8
 

@@ -1,3 +1,3 @@
-from sopress.cli import main
+from sopress.launch import main
 
 main()

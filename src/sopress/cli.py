@@ -16,8 +16,7 @@ import click
 import sopress
 from sopress import api
 from sopress.diagnostics import Diagnostic, SopressError
-from sopress.importer import TOOLS, import_book
-from sopress.new import new_project
+from sopress.importer import TOOLS
 from sopress.pagesetup import PROFILES, Profile
 from sopress.progress import Progress
 
@@ -342,6 +341,8 @@ def import_command(tool: str, source: Path, into: Path | None, volumes: str, for
       sopress import mdbook ./guide --into guide-book --volumes parts
       sopress import gitbook ./space --into space-book --force   replace an earlier import
     """
+    from sopress.importer import import_book
+
     target = into or Path(f"{source.resolve().name}-sopress")
     with _problems(source):
         result = import_book(tool, source, target, force=force, volumes=volumes)
@@ -365,6 +366,8 @@ def new(folder: Path) -> None:
       sopress new my-manual
       sopress new . && sopress build        in an empty folder
     """
+    from sopress.new import new_project
+
     with _problems(folder):
         made = new_project(folder)
     click.echo(f"Created {len(made)} files in {folder}. Build the book:\n  cd {folder}\n  sopress check\n"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import pickle
 import unicodedata
 from pathlib import Path
 
@@ -11,29 +14,46 @@ from fontTools.ttLib import TTFont
 from sopress.diagnostics import Diagnostics, Location
 from sopress.model import Book
 from sopress.theme import Theme
+from sopress.write.atomic import atomic_path
 
 
 @functools.cache
-def _coverage(path: Path) -> frozenset[int]:
+def _coverage(path: Path, cache: Path | None) -> frozenset[int]:
+    """The code points a font draws. Reading a font's cmap costs some 5 ms and a set's check opens
+    all 14 of the theme's, so with a cache folder it is kept there, by the file's path, size and time."""
+    if cache is None:
+        return _read_coverage(path)
+    stat = path.stat()
+    kept = cache / f"{hashlib.sha256(f'{path}|{stat.st_size}|{stat.st_mtime_ns}'.encode()).hexdigest()}.pickle"
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError):
+        return pickle.loads(kept.read_bytes())
+    coverage = _read_coverage(path)
+    with atomic_path(kept) as temp:
+        temp.write_bytes(pickle.dumps(coverage))
+    return coverage
+
+
+def _read_coverage(path: Path) -> frozenset[int]:
     with TTFont(path, lazy=True) as font:
         return frozenset(font.getBestCmap() or {})
 
 
-def uncovered(chars: set[str], theme: Theme) -> set[str]:
+def uncovered(chars: set[str], theme: Theme, cache: Path | None = None) -> set[str]:
     """The characters no font of the theme draws; fonts are opened only while some remain."""
     left = {c for c in chars if not c.isspace() and unicodedata.category(c)[0] not in "CZ"}
     for font in theme.fonts:
         if not left:
             break
-        covered = _coverage(font.path)
+        covered = _coverage(font.path, cache)
         left = {c for c in left if ord(c) not in covered}
     return left
 
 
-def check_glyphs(book: Book, theme: Theme, diags: Diagnostics) -> None:
-    """A warning per character and place that no font covers (spaces and controls aside)."""
+def check_glyphs(book: Book, theme: Theme, diags: Diagnostics, cache: Path | None = None) -> None:
+    """A warning per character and place that no font covers (spaces and controls aside); `cache` is
+    a folder for what the fonts cover."""
     for _, chapter in book.chapters():
-        missing = uncovered(set(chapter.source), theme)
+        missing = uncovered(set(chapter.source), theme, cache)
         if not missing:
             continue
         for number, line in enumerate(chapter.source.splitlines(), chapter.body_line):

@@ -27,7 +27,6 @@ VolumeMode = Literal["one", "parts"]
 READERS: dict[str, Callable[[Path, Diagnostics], SourceBook | None]] = {
     "mkdocs": read_mkdocs, "mdbook": read_mdbook, "gitbook": read_gitbook,
 }
-TOOLS: tuple[Tool, ...] = ("mkdocs", "mdbook", "gitbook")
 INDEX_PAGES = ("index.md", "README.md")
 
 

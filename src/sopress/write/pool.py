@@ -1,8 +1,12 @@
 """The layout workers: a process pool started before the sources are read, so that a worker
 imports WeasyPrint (most of a small build's fixed cost) while the parent checks and renders.
 
-The parent never imports WeasyPrint: the workers' entry points here import the writer in the
-worker. Workers die with the build that started them, however it ends.
+The `sopress` command starts the first worker even before it imports the rest of sopress
+(`head_start`, from sopress.launch): the CLI's imports and the reading of the sources then run
+beside the worker's import of WeasyPrint, not before it. The parent never imports WeasyPrint:
+the workers' entry points here import the writer in the worker. Workers die with the build that
+started them, however it ends. This module imports nothing of sopress, so that the head start
+costs the command nothing.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import os
 import signal
 import threading
 import time
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from sopress.write.jobs import HandoutJob, HandoutResult, PartJob, PartResult
+if TYPE_CHECKING:
+    from sopress.write.jobs import HandoutJob, HandoutResult, PartJob, PartResult
 
 
 class RefusedResource(BaseException):
@@ -53,7 +58,8 @@ class LayoutPool(concurrent.futures.Executor):
 
     def _executor(self, worker: int) -> concurrent.futures.ProcessPoolExecutor:
         if self._workers[worker] is None:
-            self._workers[worker] = concurrent.futures.ProcessPoolExecutor(max_workers=1, initializer=_start_worker)
+            self._workers[worker] = _take_head_start() if worker == 0 else None
+            self._workers[worker] = self._workers[worker] or _new_worker()
         return self._workers[worker]
 
     def _done(self, worker: int) -> None:
@@ -64,6 +70,37 @@ class LayoutPool(concurrent.futures.Executor):
         for executor in self._workers:
             if executor is not None:
                 executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _new_worker() -> concurrent.futures.ProcessPoolExecutor:
+    return concurrent.futures.ProcessPoolExecutor(max_workers=1, initializer=_start_worker)
+
+
+_head_started: concurrent.futures.ProcessPoolExecutor | None = None  # until the first pool takes it
+
+
+def head_start() -> None:
+    """Start the first layout worker now: the first LayoutPool of this process takes it."""
+    global _head_started
+    _head_started = _new_worker()
+    _head_started.submit(os.getpid)  # a ProcessPoolExecutor starts its process with the first job
+
+
+def _take_head_start() -> concurrent.futures.ProcessPoolExecutor | None:
+    global _head_started
+    executor, _head_started = _head_started, None
+    return executor
+
+
+def drop_head_start() -> None:
+    """End a head-started worker that no build took (nothing to lay out, an error in the sources),
+    at once: left to exit normally, it would hold the command until its import is done."""
+    executor = _take_head_start()
+    if executor is None:
+        return
+    for process in list((getattr(executor, "_processes", None) or {}).values()):  # still importing: no wait
+        process.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -103,7 +140,12 @@ def _start_worker() -> None:
     # worker's (an idle one would print a traceback).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
-    import sopress.write.pdf  # noqa: F401 (the import is the point: WeasyPrint loads while the parent reads)
+    from sopress.write.libraries import libraries_from_ld_cache
+
+    with libraries_from_ld_cache():
+        from sopress.write import pdf  # the import is the point: WeasyPrint loads while the parent reads
+
+    pdf.warm_up()
 
 
 def die_with_parent() -> None:
