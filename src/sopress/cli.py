@@ -233,7 +233,10 @@ def serve(root: Path, port: int, open_browser: bool, build_dir: Path | None, lin
       sopress serve --port 0              any free port (the address is printed)
       sopress serve --root ~/books/manual --port 8100
     """
-    from sopress.serve import PortInUse, serve as run_server
+    from sopress.write.libraries import libraries_from_ld_cache
+
+    with libraries_from_ld_cache():  # the preview lays out print pages itself: WeasyPrint loads with it
+        from sopress.serve import PortInUse, serve as run_server
 
     try:
         run_server(root, port, build_dir, links, open_browser, report=lambda line: click.echo(line, err=True))

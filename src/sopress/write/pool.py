@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import gc
 import os
 import signal
 import threading
@@ -58,8 +59,8 @@ class LayoutPool(concurrent.futures.Executor):
 
     def _executor(self, worker: int) -> concurrent.futures.ProcessPoolExecutor:
         if self._workers[worker] is None:
-            self._workers[worker] = _take_head_start() if worker == 0 else None
-            self._workers[worker] = self._workers[worker] or _new_worker()
+            head_started = _take_head_start() if worker == 0 else None
+            self._workers[worker] = head_started or _new_worker()
         return self._workers[worker]
 
     def _done(self, worker: int) -> None:
@@ -98,7 +99,8 @@ def drop_head_start() -> None:
     executor = _take_head_start()
     if executor is None:
         return
-    for process in list((getattr(executor, "_processes", None) or {}).values()):  # still importing: no wait
+    # The executor's own processes (a private attribute, there since Python 3.2): killed, not waited for.
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
         process.kill()
     executor.shutdown(wait=False, cancel_futures=True)
 
@@ -146,6 +148,11 @@ def _start_worker() -> None:
         from sopress.write import pdf  # the import is the point: WeasyPrint loads while the parent reads
 
     pdf.warm_up()
+    # A layout allocates millions of objects that live as long as their document (and a worker keeps
+    # the documents of parts waiting for page numbers). Collected at Python's default, every 700
+    # allocations, they cost about a sixth of a worker's time; every 10,000: Volumes I and II laid
+    # out serially took 54-58 s of worker time instead of 63-68 s, for 1% more memory.
+    gc.set_threshold(10_000, 10, 10)
 
 
 def die_with_parent() -> None:
