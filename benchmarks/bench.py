@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from sopress import __version__, api, serve
@@ -47,17 +48,21 @@ Where the time goes (cProfile of a layout worker, real set, December 2026):
   then with the numbers: 2,661 pages laid out for 1,382 printed, 163.5 s serial against the peer's
   103.9 s). Now it is laid out once with stand-ins of as many digits, kept in its worker, and drawn
   when the numbers are known (drawing is about a sixth of a part's time).
-- What the design costs a page, five chapters of Volume II (50 pages) laid out warm: 3.3 s as
-  designed; without hyphenation 3.0 s, ragged-right instead of justified 3.2 s, without kerning
-  3.1 s, without the symbol and emoji fallbacks 3.3 s. No one choice of the design is behind the
-  cost of a page; WeasyPrint's line breaking and styles are, as for the peer's plain HTML.
+- What the design costs a page: five synthetic chapters (34 pages), CPU seconds, best of five. As
+  designed 1.64 s; ragged-right and not hyphenated 1.37 s; without running heads and folios 1.50 s;
+  without keeping headings with what follows 1.56 s; without the symbol and emoji fallbacks in the
+  font stacks 1.55 s. Declaring `font-kerning: normal` cost 5% (1.64 s to 1.53 s) for the same
+  bytes (HarfBuzz kerns anyway): the declaration is gone. The rest is WeasyPrint's line breaking and
+  styles, as for the peer's plain HTML.
 - Python's garbage collector: a layout allocates millions of objects that live as long as their
   document, and a worker keeps the documents of parts waiting for page numbers. At Python's default
   (a young collection every 700 allocations) collection was about a sixth of a worker's time;
   workers now collect every 10,000 (Volumes I and II serially: 63-68 s of worker time to 54-58 s).
-- The peer was measured once per run until December 2026: 135 s for the real set in one run, 67 s
-  in a run the next week on the same kind of machine, while sopress's own time moved far less. It is
-  now run just before and just after sopress's cold build, and compared with their mean.
+- Half of the peer's time on the real set is Pandoc's own: a volume's Markdown, converted as one
+  document, takes it about 16 s (the same chapters one at a time, 8 s in all; a volume of the
+  synthetic set, 1.4 s). So the tables also compare with the peer's WeasyPrint alone. The peer runs
+  just before and just after sopress's cold build, since this machine's speed drifts by up to a
+  third within minutes.
 - One handout from a cold process (8 pages): the parent imports the CLI (0.25 s) and reads the set
   from its caches (0.2 s) while the first layout worker, started before the CLI is imported,
   imports WeasyPrint (0.35 s; 0.65 s before its library lookup stopped running gcc and ld) and lays
@@ -153,23 +158,32 @@ def _next_generation(stream: http.client.HTTPResponse, seen: str | None) -> str:
     raise TimeoutError("no reload event within two minutes")
 
 
-def pandoc_weasyprint(root: Path) -> tuple[float, int]:
+@dataclass(frozen=True)
+class Peer:
+    seconds: float  # the whole run
+    pandoc: float  # of which Pandoc's conversions
+    pages: int
+
+
+def pandoc_weasyprint(root: Path) -> Peer:
     """The peer: the same chapter bodies through Pandoc (Markdown to standalone HTML, one document per
     volume) and WeasyPrint with Pandoc's own default stylesheet, serially, as a Pandoc user would."""
     import weasyprint
 
     resolved, _ = api.check(root)
-    started, pages = time.perf_counter(), 0
+    started, pages, converting = time.perf_counter(), 0, 0.0
     with tempfile.TemporaryDirectory() as folder:
         for volume in resolved.book.volumes:
             markdown = "\n\n".join(f"# {ch.title}\n\n{ch.source}" for ch in volume.chapters)
             source = Path(folder) / f"{volume.slug}.md"
             source.write_text(markdown, encoding="utf-8")
+            converted = time.perf_counter()
             html = subprocess.run(["pandoc", "--from", "markdown", "--to", "html5", "--standalone",
                                    "--metadata", f"title={volume.title}", str(source)],
                                   capture_output=True, text=True, check=True).stdout
+            converting += time.perf_counter() - converted
             pages += len(weasyprint.HTML(string=html).render().pages)
-    return time.perf_counter() - started, pages
+    return Peer(time.perf_counter() - started, converting, pages)
 
 
 def timed_build(label: str, root: Path, **options) -> tuple[str, float, api.BuildResult]:
@@ -202,7 +216,7 @@ def synthetic_lines() -> list[str]:
     """The speed table again on the synthetic set of benchmarks/synthetic.py (about 1,300 pages)."""
     with tempfile.TemporaryDirectory() as folder:
         root = make_set(Path(folder) / "synthetic")
-        peer_before, peer_pages = pandoc_weasyprint(root)
+        peer_before = pandoc_weasyprint(root)
         code = ("import json, resource, sys, time; from pathlib import Path; from sopress import api; "
                 "started = time.perf_counter(); "
                 f"result = api.build(Path({str(root)!r}), formats=['pdf'], jobs=1); "
@@ -211,7 +225,7 @@ def synthetic_lines() -> list[str]:
                 "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024]))")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         seconds, laid_out, layouts, printed, peak = json.loads(done.stdout)
-        peer_after, _ = pandoc_weasyprint(root)
+        peer_after = pandoc_weasyprint(root)
         check_seconds = timed_call(api.check, root, build_dir=root / "build")
         edited = edited_chapter(root, "volume-1/01-part/synthetic-1-1-2.md")
     lines = [
@@ -228,7 +242,7 @@ def synthetic_lines() -> list[str]:
         "",
         "| measure | value |",
         "| --- | ---: |",
-        *against_the_peer(seconds, laid_out, (peer_before, peer_after), peer_pages),
+        *against_the_peer(seconds, laid_out, (peer_before, peer_after)),
         f"| `sopress check` of the set (parse cache warm) | {check_seconds:.2f} s |",
         f"| peak memory of one layout worker (cold build of the set, --jobs 1) | {peak:.0f} MB |",
         "",
@@ -236,16 +250,20 @@ def synthetic_lines() -> list[str]:
     return lines
 
 
-def against_the_peer(seconds: float, laid_out: int, peer_runs: tuple[float, float], peer_pages: int) -> list[str]:
+def against_the_peer(seconds: float, laid_out: int, runs: tuple[Peer, Peer]) -> list[str]:
     """The cold serial build against the peer, run just before and just after it (this machine's speed
-    drifts by a third over minutes: one run of the peer alone once flattered sopress by half)."""
-    peer = sum(peer_runs) / len(peer_runs)
+    drifts by a third within minutes), and against the peer's WeasyPrint alone."""
+    peer = sum(run.seconds for run in runs) / len(runs)
+    weasyprint_alone = sum(run.seconds - run.pandoc for run in runs) / len(runs)
     return [
         f"| the peer: Pandoc → WeasyPrint, same chapter bodies, serial, before and after sopress's cold build | "
-        f"{peer_runs[0]:.1f} s and {peer_runs[1]:.1f} s, {peer_pages} pages |",
+        f"{runs[0].seconds:.1f} s and {runs[1].seconds:.1f} s, {runs[0].pages} pages |",
+        f"| of which Pandoc's conversions (one document per volume) | {runs[0].pandoc:.1f} s and {runs[1].pandoc:.1f} s |",
         f"| sopress cold PDF build, serial, against the peer (the mean of its two runs) | {seconds / peer:.2f}× |",
+        f"| the same against the peer's WeasyPrint alone | {seconds / weasyprint_alone:.2f}× |",
         f"| pages laid out per second per core (sopress, cold, --jobs 1) | {laid_out / seconds:.1f} |",
-        f"| pages per second of the peer | {peer_pages / peer:.1f} |",
+        f"| pages per second of the peer (its WeasyPrint alone) | {runs[0].pages / peer:.1f} "
+        f"({runs[0].pages / weasyprint_alone:.1f}) |",
     ]
 
 
@@ -286,10 +304,10 @@ def main() -> None:
         return
     rows = []
     with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
-        peer_before, peer_pages = pandoc_weasyprint(REPO)
+        peer_before = pandoc_weasyprint(REPO)
         rows.append(timed("cold build, PDF of all volumes, --jobs 1", formats=["pdf"], jobs=1, build_dir=Path(one)))
         peak = worker_peak_mb()
-        peer_after, _ = pandoc_weasyprint(REPO)
+        peer_after = pandoc_weasyprint(REPO)
         rows.append(timed("cold build, PDF of all volumes, --jobs 2", formats=["pdf"], jobs=2, build_dir=Path(two)))
         rows.append(timed("warm build, nothing changed, PDF + EPUB", jobs=2, build_dir=Path(two)))
         rows.append(timed("EPUB of all volumes + omnibus", formats=["epub"], omnibus=True, build_dir=Path(two)))
@@ -326,7 +344,7 @@ def main() -> None:
         "",
         "| measure | value |",
         "| --- | ---: |",
-        *against_the_peer(cold_serial, pages_laid_out(cold_result), (peer_before, peer_after), peer_pages),
+        *against_the_peer(cold_serial, pages_laid_out(cold_result), (peer_before, peer_after)),
         f"| printed pages of the set | {printed} |",
         f"| `sopress check` of the set (parse cache warm) | {check_seconds:.2f} s |",
         f"| peak memory of one layout worker (cold build of the set, --jobs 1) | {peak:.0f} MB |",
