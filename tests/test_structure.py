@@ -56,7 +56,10 @@ def test_every_output_page_map_and_cache_entry_goes_to_the_build_dir(make_projec
     parts = [name for name in written if name.startswith(".cache/pdf-part/")]  # each part's layout, kept
     assert parts and all(re.fullmatch(rf"\.cache/pdf-part/vol-(one|two){suffix}/[\w.-]+\.(pdf|json)", name)
                          for name in parts), parts
-    records += tokens + parts
+    fonts = [name for name in written if name.startswith(".cache/glyphs/")]  # what each font opened covers
+    templates = [name for name in written if name.startswith(".cache/templates/")]  # compiled templates
+    assert fonts and templates
+    records += tokens + parts + fonts + templates
     assert [name for name in written if name not in records] == sorted([
         f".cache/pdf-parts-1-{profile}.json", f".cache/pdf-parts-2-{profile}.json",
         f".cache/pdf-volume-1-{profile}.json", f".cache/pdf-volume-2-{profile}.json",
