@@ -24,7 +24,7 @@ from sopress.packs import read_packs
 from sopress.pagemap import read_page_maps
 from sopress.pagesetup import Profile
 from sopress.parse import parse_book
-from sopress.paths import BuildPaths
+from sopress.paths import BuildPaths, shared_cache
 from sopress.progress import SILENT, Progress
 from sopress.render import book_context
 from sopress.resolve import resolve_book
@@ -218,7 +218,7 @@ def prepare(root: Path, strict: bool = False, build_dir: Path | None = None, pro
     ctx = BuildContext(
         resolved=resolved,
         theme=theme,
-        env=make_environment(book.root, theme, cache / ".cache" / "templates" if cache else None),
+        env=make_environment(book.root, theme, shared_cache(cache, "templates") if cache else None),
         globals=book_context(resolved, timestamp.isoformat()),
         paths=BuildPaths(Path(build_dir) if build_dir else book.root / "build", book.config.id),
         timestamp=timestamp,
@@ -269,7 +269,7 @@ def _check(root: Path, strict: bool, links: str | None,
     resolved = resolve_book(parsed, diags, links) if parsed is not None else None
     if resolved is not None:
         resolved = dataclasses.replace(resolved, packs=read_packs(resolved, diags))
-        check_glyphs(resolved.book, theme, diags, build_dir / ".cache" / "glyphs" if build_dir else None)
+        check_glyphs(resolved.book, theme, diags, shared_cache(build_dir, "glyphs") if build_dir else None)
     _stop_on_errors(diags, strict, resolved is None)
     assert resolved is not None and theme is not None
     return resolved, theme, diags.sorted()

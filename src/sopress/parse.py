@@ -24,6 +24,7 @@ import sopress
 from sopress.diagnostics import Diagnostic, Diagnostics, Location
 from sopress.dialect import make_markdown, smart_text
 from sopress.house import HouseUses, expand
+from sopress.paths import shared_cache
 from sopress.sources import read_source
 from sopress.write.atomic import atomic_path
 from sopress.model import Book, Caption, Chapter, Checklist, Document, Heading, Image, IndexEntry, Reference
@@ -157,7 +158,7 @@ class CachedMarkdown:
 
 def parse_book(book: Book, diags: Diagnostics, build_dir: Path | None = None) -> Book:
     """Every document of the book parsed; with a build folder, token streams are kept in its .cache/parse."""
-    md = CachedMarkdown(make_markdown(), book, build_dir / ".cache" / "parse" if build_dir else None)
+    md = CachedMarkdown(make_markdown(), book, shared_cache(build_dir, "parse") if build_dir else None)
     uses = HouseUses()
     volumes = []
     for volume in book.volumes:

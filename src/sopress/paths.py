@@ -1,4 +1,4 @@
-"""Where every output, page map and cache entry of a build lives: the one owner of those names.
+"""Where every output, page map and cache of a build lives: the one owner of those names.
 
 Each PDF profile paginates on its own (print spells out link addresses), so it has its own PDFs,
 page maps and cache entries; EPUBs and handouts do not depend on the profile. A release
@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from sopress.pagesetup import Profile
+
+SharedCache = Literal["parse", "templates", "glyphs"]
+
+
+def shared_cache(build_dir: Path, kind: SharedCache) -> Path:
+    """A cache folder of the build that depends on neither the book's outputs nor the profile: token
+    streams ('parse', sopress.parse), compiled templates ('templates', sopress.theme) and the code
+    points each font covers ('glyphs', sopress.glyphs)."""
+    return build_dir / ".cache" / kind
 
 
 @dataclass(frozen=True)
