@@ -7,9 +7,11 @@ The modules load when first used (the CLI names TOOLS for every command; only `i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
-TOOLS = ("mkdocs", "mdbook", "gitbook")  # the values of sopress.importer.toc.Tool
+from sopress.importer.toc import Tool
+
+TOOLS: tuple[Tool, ...] = get_args(Tool)
 
 if TYPE_CHECKING:
     from sopress.importer.project import ImportResult, VolumeMode, import_book
