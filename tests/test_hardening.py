@@ -204,6 +204,24 @@ def test_a_missing_glyph_is_found_again_when_what_the_fonts_cover_comes_from_the
     assert len(list((root / "build/.cache/glyphs").glob("*.pickle"))) == 14  # every font of the theme was opened
 
 
+
+def test_a_font_that_changes_is_read_again_and_replaces_what_was_kept_of_it(tmp_path):
+    from sopress.diagnostics import Diagnostics, Location
+    from sopress.glyphs import _coverage, _read_coverage
+    from sopress.theme import load_theme
+
+    fonts = [f.path for f in load_theme("default", Location(tmp_path), Diagnostics()).fonts]
+    serif = next(f for f in fonts if "Serif" in f.name)
+    symbols = next(f for f in fonts if "Symbols" in f.name)
+    font, cache = tmp_path / "face.otf", tmp_path / "glyphs"
+    cache.mkdir()
+    font.write_bytes(serif.read_bytes())
+    assert _coverage(font, cache) == _read_coverage(serif)
+    font.write_bytes(symbols.read_bytes())  # another font under the same name: size and time change
+    _coverage.cache_clear()  # as in a new process
+    assert _coverage(font, cache) == _read_coverage(symbols) != _read_coverage(serif)
+    assert len(list(cache.iterdir())) == 1
+
 DELTA_HEAD = ("---\nid: delta\ntitle: Delta Procedure\nsummary: The fourth procedure.\nstatus: final\n---\n\n"
               "Delta builds on [](#gamma).\n\n")  # the body starts on line 8
 

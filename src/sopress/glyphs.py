@@ -20,16 +20,20 @@ from sopress.write.atomic import atomic_path
 @functools.cache
 def _coverage(path: Path, cache: Path | None) -> frozenset[int]:
     """The code points a font draws. Reading a font's cmap costs some 5 ms and a set's check opens
-    all 14 of the theme's, so with a cache folder it is kept there, by the file's path, size and time."""
+    all 14 of the theme's, so with a cache folder it is kept there: one record per font file, with
+    the size and time it was read at, so that a changed font is read again and replaces its record."""
     if cache is None:
         return _read_coverage(path)
     stat = path.stat()
-    kept = cache / f"{hashlib.sha256(f'{path}|{stat.st_size}|{stat.st_mtime_ns}'.encode()).hexdigest()}.pickle"
-    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError):
-        return pickle.loads(kept.read_bytes())
+    stamp = (stat.st_size, stat.st_mtime_ns)
+    kept = cache / f"{hashlib.sha256(str(path).encode()).hexdigest()}.pickle"
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, ValueError):
+        kept_stamp, coverage = pickle.loads(kept.read_bytes())
+        if kept_stamp == stamp:
+            return coverage
     coverage = _read_coverage(path)
     with atomic_path(kept) as temp:
-        temp.write_bytes(pickle.dumps(coverage))
+        temp.write_bytes(pickle.dumps((stamp, coverage)))
     return coverage
 
 
