@@ -30,39 +30,62 @@ from synthetic import make_set
 REPO = Path(__file__).resolve().parent.parent
 
 
-# Where the time goes, from cProfile runs of a layout worker on the real set (December 2026; see
-# ../shared/notes/weasyprint.md). Kept here so that `make bench` writes it with the figures.
+# Where the time goes, from cProfile runs and timed runs of layout workers (December 2026). Kept here
+# so that `make bench` writes it with the figures.
 PROFILE = """
-Where the time goes (cProfile of a layout worker, real set, December 2026):
+Where the time goes (cProfile and timed runs of a layout worker, December 2026):
 
 - Layout is nearly all of a build: the parent's own work for an edited chapter is about 1 s (reading
   the set from the parse cache 0.3 s, rendering one volume's parts 0.5 s, splicing 0.2 s).
 - Twelve chapters of Volume I (108 pages) in one worker: 16 s under the profiler. Line breaking
   (`split_first_line`, Pango's `get_first_line`) about a quarter, computed styles (`__missing__`,
   cssselect2 matching) about a sixth, drawing (`draw_first_line`) 1.1 s, zlib 0.2 s.
-- The four indexes (52 pages) cost 13.4 s of the 88 s of layout of a pass over the set, for their
-  inline boxes; one column instead of two saved only about 30%, dropping 2,500 unstyled spans per
-  index (around locators and terms) about half (Volume I's: 3.5 s to 1.7 s).
+- Worker time of a cold serial build, by kind of part (CPU, laid out and written; the page each
+  part ends on, dropped when the parts are spliced, included): real set 103 s, of which chapters
+  81 s (1,451 pages), the four indexes 8.9 s (56 pages), front matter 1.1 s, section openers 1.3 s;
+  synthetic set 68 s, of which chapters 59 s (1,458 pages), indexes 5.5 s (36 pages).
+- Tables are the largest single cost of the real set, and the peer pays it too (Pandoc makes the
+  same tables): fourteen chapters of Volume I lay out in 5.6 s (126 pages), in 3.6 s (96 pages)
+  with their tables left out, so their 30 pages of tables take 36% of the time (about 15 pages/s,
+  text about 26). The tables alone, 1,769 cells: layout 2.4 s (min- and max-content widths of every
+  cell a third of it), drawing 0.4 s; collapsed or separate borders, no borders, no hyphenation in
+  cells, fixed table layout: each within 10%.
+- The index: two columns cost about twice one (Volume I's: 2.2 s for 14 pages; the same entries in
+  one column 1.2 s for 25 pages). WeasyPrint lays each full page of a multi-column box out twice
+  (once to learn that it overflows, once for good) and the last page again at each balancing step
+  (`column-fill: auto` saves 0.4 s of the 2.2). Dropping 2,500 unstyled spans per index (around
+  locators and terms) had already halved it.
 - Nearly every chapter cites a later page or another volume, whose number is known only once that
   part is laid out. Until December 2026 such a part was laid out twice (a draft for its length,
   then with the numbers: 2,661 pages laid out for 1,382 printed, 163.5 s serial against the peer's
   103.9 s). Now it is laid out once with stand-ins of as many digits, kept in its worker, and drawn
   when the numbers are known (drawing is about a sixth of a part's time).
-- What the design costs a page: five synthetic chapters (34 pages), CPU seconds, best of five. As
-  designed 1.64 s; ragged-right and not hyphenated 1.37 s; without running heads and folios 1.50 s;
-  without keeping headings with what follows 1.56 s; without the symbol and emoji fallbacks in the
-  font stacks 1.55 s. Declaring `font-kerning: normal` cost 5% (1.64 s to 1.53 s) for the same
-  bytes (HarfBuzz kerns anyway): the declaration is gone. The rest is WeasyPrint's line breaking and
-  styles, as for the peer's plain HTML.
+- What the design costs a page: fourteen chapters, CPU, best of five runs in turns (this machine
+  drifts by 10% even so). Ragged-right and not hyphenated: 12% less on the real chapters, 10% on
+  synthetic ones; either alone, nothing measurable. No running heads or folios, not keeping headings
+  with what follows, no symbol and emoji fallbacks in the font stacks: each within the noise (0-10%;
+  the figures of an earlier, five-chapter measurement, 5-8% each, were within it too). Declaring
+  `font-kerning: normal` cost 5% for the same bytes (HarfBuzz kerns anyway): the declaration is gone.
+- What laying out by parts costs: fourteen chapters laid out as fourteen documents, or as one: 6% more
+  on real chapters, 3% on synthetic ones (a document's fixed cost and the page each part ends on).
+- WeasyPrint's own stylesheet gives every element six pseudo-element styles (`::marker`, and five for
+  CSS footnotes and notes that sopress does not use): 363,000 computed styles for 57,000 elements on
+  the real set. Without the five footnote and note rules, 3% less for the same bytes; not done, as it
+  means replacing a private method of WeasyPrint's HTML class.
+- A cold build reads the sources before it can lay anything out: Markdown to tokens for the 151
+  chapters of the real set takes the parent about 3.5 s (the first part goes to the worker 4 s into
+  a 107 s build).
 - Python's garbage collector: a layout allocates millions of objects that live as long as their
   document, and a worker keeps the documents of parts waiting for page numbers. At Python's default
   (a young collection every 700 allocations) collection was about a sixth of a worker's time;
   workers now collect every 10,000 (Volumes I and II serially: 63-68 s of worker time to 54-58 s).
-- Half of the peer's time on the real set is Pandoc's own: a volume's Markdown, converted as one
-  document, takes it about 16 s (the same chapters one at a time, 8 s in all; a volume of the
-  synthetic set, 1.4 s). So the tables also compare with the peer's WeasyPrint alone. The peer runs
-  just before and just after sopress's cold build, since this machine's speed drifts by up to a
-  third within minutes.
+- The peer writes its PDFs, as `pandoc --pdf-engine=weasyprint` does (until December 2026 the
+  bench only laid them out, which flattered it by a fifth: on the synthetic set its layout takes
+  39 s of CPU and writing 10.5 s). Half of its time on the real set is Pandoc's own: a volume's
+  Markdown, converted as one document, takes it about 16 s (the same chapters one at a time, 8 s in
+  all; a volume of the synthetic set, 1.4 s). So the tables also compare with the peer's WeasyPrint
+  alone. The peer runs just before and just after sopress's cold build, since this machine's speed
+  drifts by up to a third within minutes.
 - One handout from a cold process (8 pages): the parent imports the CLI (0.25 s) and reads the set
   from its caches (0.2 s) while the first layout worker, started before the CLI is imported,
   imports WeasyPrint (0.35 s; 0.65 s before its library lookup stopped running gcc and ld) and lays
