@@ -263,6 +263,18 @@ class VolumeLayout:
         return pages
 
 
+@dataclass
+class Sent:
+    """A job sent to a layout worker: a part to lay out (with the stand-ins it prints), or the
+    drawing of a part held in `worker` (no stand-ins: its numbers are filled in)."""
+
+    layout: VolumeLayout
+    part: Part
+    job: PartJob
+    stand_ins: dict[str, tuple[int, str]] | None
+    worker: int = 0
+
+
 class VolumePdfBuilder:
     name = "pdf"
     MAX_PASSES = 4
@@ -381,9 +393,8 @@ class VolumePdfBuilder:
         building = {layout.volume.number for layout, _ in pending}
         digits = self._digits(layouts) if attempt == 1 else None  # later, a number still unknown prints as '?'
         waiting = list(pending)
-        # layouts with the stand-ins they print, and drawings of held layouts (None)
-        futures: dict[concurrent.futures.Future, tuple[VolumeLayout, Part, PartJob, dict | None]] = {}
-        held: list[tuple[VolumeLayout, Part, PartJob, dict[str, tuple[int, str]], int]] = []
+        futures: dict[concurrent.futures.Future, Sent] = {}
+        held: list[Sent] = []  # laid out with stand-ins, kept in their workers until drawn
         counts: dict[int, int] = {}
 
         def start(layout: VolumeLayout, part: Part) -> None:
@@ -401,29 +412,32 @@ class VolumePdfBuilder:
                 why = "" if attempt == 1 else f" again (pass {attempt}: page numbers moved)"
                 ctx.progress.step(f"Volume {layout.volume.number}: laying out parts{why}")
             counts[layout.volume.number] = counts.get(layout.volume.number, 0) + 1
-            futures[pool.submit(lay_out_part, job)] = (layout, part, job, stand_ins)
+            futures[pool.submit(lay_out_part, job)] = Sent(layout, part, job, stand_ins)
 
         while waiting or futures or held:
             while ready := self._ready(waiting, futures):
                 for item in ready:  # a part taken from the cache can make others ready
                     waiting.remove(item)
                     start(*item)
-            for item in [item for item in held if all(self._number(result.page_map, p) for p in item[3].values())]:
-                held.remove(item)  # every number it stands in for is known: draw it, in the worker that holds it
-                layout, part, job, stand_ins, worker = item
-                numbers = {text: self._number(result.page_map, place) for text, place in stand_ins.items()}
-                filled = replace(job, html=fill_in(job.html, numbers), held=False)  # as if printed so from the start
+            drawable = [sent for sent in held if all(self._number(result.page_map, p) for p in sent.stand_ins.values())]
+            for sent in drawable:  # every number it stands in for is known: draw it, in the worker that holds it
+                held.remove(sent)
+                layout, part = sent.layout, sent.part
+                numbers = {text: self._number(result.page_map, place) for text, place in sent.stand_ins.items()}
+                # the job as if it had printed its numbers from the start
+                filled = replace(sent.job, html=fill_in(sent.job.html, numbers), held=False)
                 layout.printed[part.name] = {**layout.printed[part.name],
-                                             **{place: numbers[text] for text, place in stand_ins.items()}}
+                                             **{place: numbers[text] for text, place in sent.stand_ins.items()}}
                 layout.keys[part.name] = filled.cache_key()
-                futures[pool.submit_to(worker, draw_part, filled, numbers)] = (layout, part, filled, None)
+                futures[pool.submit_to(sent.worker, draw_part, filled, numbers)] = Sent(layout, part, filled, None)
             if problems.failed():
                 break
             if not futures:
                 break  # parts whose predecessors failed, or whose numbers no part has: laid out again
             done, _ = concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
             for future in done:
-                layout, part, job, stand_ins = futures.pop(future)
+                sent = futures.pop(future)
+                layout, part, job = sent.layout, sent.part, sent.job
                 try:
                     laid_out = future.result()
                 except RefusedResource as exc:  # from the theme or the project's templates: said once a volume
@@ -434,7 +448,7 @@ class VolumePdfBuilder:
                     layout.drafts.add(part.name)
                     continue
                 if job.held:
-                    held.append((layout, part, job, stand_ins, future.worker))
+                    held.append(replace(sent, worker=future.worker))
                 elif job.draft:
                     layout.drafts.add(part.name)
                 else:
@@ -443,18 +457,18 @@ class VolumePdfBuilder:
                     laid_out = replace(laid_out, staged="")
                     self.cache.store(self._part_entry(layout.volume, part.name), job.cache_key(), Path(job.output),
                                      dataclasses.asdict(laid_out))
-                if stand_ins is not None:  # a layout, not the drawing of a held one
+                if sent.stand_ins is not None:  # a layout, not the drawing of a held one
                     result.laid_out.append((layout.volume.number, part.name))
                     result.pages_laid_out += laid_out.pages
                 self._laid_out(layout, part, laid_out, result)
-                what = ("drawn with its page numbers" if stand_ins is None else
+                what = ("drawn with its page numbers" if sent.stand_ins is None else
                         f"{laid_out.pages} pages" + (", kept until its page numbers are known" if job.held else ""))
                 ctx.progress.explain(f"Volume {layout.volume.number}: {part.name}, {what} in {laid_out.seconds:.1f} s")
         for future in futures:
             future.cancel()
-        for layout, part, job, _, worker in held:  # numbers nobody printed: the part is laid out again
-            pool.submit_to(worker, draw_part, job, None)
-            layout.drafts.add(part.name)
+        for sent in held:  # numbers nobody printed: the part is laid out again
+            pool.submit_to(sent.worker, draw_part, sent.job, None)
+            sent.layout.drafts.add(sent.part.name)
         if problems.failed():
             raise SopressError(problems.sorted())
         for number, count in counts.items():
@@ -464,7 +478,7 @@ class VolumePdfBuilder:
     def _ready(waiting: list[tuple[VolumeLayout, Part]], futures: dict) -> list[tuple[VolumeLayout, Part]]:
         """The waiting parts that can be laid out now: their first folio is known, and for the contents
         and the index, every other part of the pass is laid out (its numbers known, if not all drawn)."""
-        being_laid_out = [part for _, part, _, stand_ins in futures.values() if stand_ins is not None]
+        being_laid_out = [sent.part for sent in futures.values() if sent.stand_ins is not None]
         others_done = all(part.kind in LAST_KINDS for part in [p for _, p in waiting] + being_laid_out)
         return [(layout, part) for layout, part in waiting if (part.kind not in LAST_KINDS or others_done)
                 and layout.first_folio(part.name) is not None]
