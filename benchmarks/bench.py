@@ -40,10 +40,12 @@ Where the time goes (cProfile and timed runs of a layout worker, December 2026):
 - Twelve chapters of Volume I (108 pages) in one worker: 16 s under the profiler. Line breaking
   (`split_first_line`, Pango's `get_first_line`) about a quarter, computed styles (`__missing__`,
   cssselect2 matching) about a sixth, drawing (`draw_first_line`) 1.1 s, zlib 0.2 s.
-- Worker time of a cold serial build, by kind of part (CPU, laid out and written; the page each
-  part ends on, dropped when the parts are spliced, included): real set 103 s, of which chapters
-  81 s (1,451 pages), the four indexes 8.9 s (56 pages), front matter 1.1 s, section openers 1.3 s;
-  synthetic set 68 s, of which chapters 59 s (1,458 pages), indexes 5.5 s (36 pages).
+- Worker time of a cold serial build, by kind of part (CPU, each part laid out and written in
+  turn; the page each part ends on, dropped when the parts are spliced, included): real set 93 s,
+  of which chapters 81 s (1,451 pages), the four indexes 8.9 s (56 pages), front matter 1.1 s,
+  section openers 1.3 s; synthetic set 67 s, of which chapters 59 s (1,458 pages), indexes 5.5 s
+  (36 pages). In the builds themselves, which keep parts until their numbers are known, the worker
+  took 103 s and 68 s.
 - Tables are the largest single cost of the real set, and the peer pays it too (Pandoc makes the
   same tables): fourteen chapters of Volume I lay out in 5.6 s (126 pages), in 3.6 s (96 pages)
   with their tables left out, so their 30 pages of tables take 36% of the time (about 15 pages/s,
@@ -63,8 +65,9 @@ Where the time goes (cProfile and timed runs of a layout worker, December 2026):
 - What the design costs a page: fourteen chapters, CPU, best of five runs in turns (this machine
   drifts by 10% even so). Ragged-right and not hyphenated: 12% less on the real chapters, 10% on
   synthetic ones; either alone, nothing measurable. No running heads or folios, not keeping headings
-  with what follows, no symbol and emoji fallbacks in the font stacks: each within the noise (0-10%;
-  the figures of an earlier, five-chapter measurement, 5-8% each, were within it too). Declaring
+  with what follows, no symbol and emoji fallbacks in the font stacks: each within the noise (0-14%,
+  from one run to the next; the figures of an earlier, five-chapter measurement, 5-8% each, were
+  within it too). Declaring
   `font-kerning: normal` cost 5% for the same bytes (HarfBuzz kerns anyway): the declaration is gone.
 - What laying out by parts costs: fourteen chapters laid out as fourteen documents, or as one: 6% more
   on real chapters, 3% on synthetic ones (a document's fixed cost and the page each part ends on).
