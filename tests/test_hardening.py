@@ -204,7 +204,6 @@ def test_a_missing_glyph_is_found_again_when_what_the_fonts_cover_comes_from_the
     assert len(list((root / "build/.cache/glyphs").glob("*.pickle"))) == 14  # every font of the theme was opened
 
 
-
 def test_a_font_that_changes_is_read_again_and_replaces_what_was_kept_of_it(tmp_path):
     from sopress.diagnostics import Diagnostics, Location
     from sopress.glyphs import _coverage, _read_coverage
@@ -221,6 +220,7 @@ def test_a_font_that_changes_is_read_again_and_replaces_what_was_kept_of_it(tmp_
     _coverage.cache_clear()  # as in a new process
     assert _coverage(font, cache) == _read_coverage(symbols) != _read_coverage(serif)
     assert len(list(cache.iterdir())) == 1
+
 
 DELTA_HEAD = ("---\nid: delta\ntitle: Delta Procedure\nsummary: The fourth procedure.\nstatus: final\n---\n\n"
               "Delta builds on [](#gamma).\n\n")  # the body starts on line 8

@@ -218,7 +218,7 @@ def prepare(root: Path, strict: bool = False, build_dir: Path | None = None, pro
     ctx = BuildContext(
         resolved=resolved,
         theme=theme,
-        env=make_environment(book.root, theme, shared_cache(cache, "templates") if cache else None),
+        env=make_environment(book.root, theme, shared_cache(cache, "templates")),
         globals=book_context(resolved, timestamp.isoformat()),
         paths=BuildPaths(Path(build_dir) if build_dir else book.root / "build", book.config.id),
         timestamp=timestamp,
@@ -269,7 +269,7 @@ def _check(root: Path, strict: bool, links: str | None,
     resolved = resolve_book(parsed, diags, links) if parsed is not None else None
     if resolved is not None:
         resolved = dataclasses.replace(resolved, packs=read_packs(resolved, diags))
-        check_glyphs(resolved.book, theme, diags, shared_cache(build_dir, "glyphs") if build_dir else None)
+        check_glyphs(resolved.book, theme, diags, shared_cache(build_dir, "glyphs"))
     _stop_on_errors(diags, strict, resolved is None)
     assert resolved is not None and theme is not None
     return resolved, theme, diags.sorted()

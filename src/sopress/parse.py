@@ -158,7 +158,7 @@ class CachedMarkdown:
 
 def parse_book(book: Book, diags: Diagnostics, build_dir: Path | None = None) -> Book:
     """Every document of the book parsed; with a build folder, token streams are kept in its .cache/parse."""
-    md = CachedMarkdown(make_markdown(), book, shared_cache(build_dir, "parse") if build_dir else None)
+    md = CachedMarkdown(make_markdown(), book, shared_cache(build_dir, "parse"))
     uses = HouseUses()
     volumes = []
     for volume in book.volumes:

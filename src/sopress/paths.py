@@ -16,11 +16,11 @@ from sopress.pagesetup import Profile
 SharedCache = Literal["parse", "templates", "glyphs"]
 
 
-def shared_cache(build_dir: Path, kind: SharedCache) -> Path:
+def shared_cache(build_dir: Path | None, kind: SharedCache) -> Path | None:
     """A cache folder of the build that depends on neither the book's outputs nor the profile: token
     streams ('parse', sopress.parse), compiled templates ('templates', sopress.theme) and the code
-    points each font covers ('glyphs', sopress.glyphs)."""
-    return build_dir / ".cache" / kind
+    points each font covers ('glyphs', sopress.glyphs). None without a build folder: no cache."""
+    return build_dir / ".cache" / kind if build_dir else None
 
 
 @dataclass(frozen=True)
