@@ -279,6 +279,16 @@ def test_the_print_preview_lays_out_one_chapter_with_its_page_numbers_and_follow
         running.stop()
 
 
+class ChromiumError(AssertionError):
+    """An error Chromium answered a command with."""
+
+    def __init__(self, error: dict):
+        super().__init__(error)
+        # asked while the page reloads (after an edit): the question is asked again of the new page
+        self.page_was_reloading = error.get("message") in ("Inspected target navigated or closed",
+                                                           "Execution context was destroyed.")
+
+
 class Chromium:
     """Headless Chromium driven over its DevTools pipe (fds 3 and 4): no debugging port is opened."""
 
@@ -315,7 +325,8 @@ class Chromium:
                 raw, self._buffer = self._buffer.split(b"\0", 1)
                 reply = json.loads(raw)
                 if reply.get("id") == self._id:
-                    assert "error" not in reply, reply["error"]
+                    if "error" in reply:
+                        raise ChromiumError(reply["error"])
                     return reply["result"]
             ready, _, _ = select.select([self._replies], [], [], max(0.0, deadline - time.monotonic()))
             assert ready, f"Chromium did not answer {method}"
@@ -330,8 +341,12 @@ class Chromium:
         """Seconds until `expression` is true in the page."""
         started = time.monotonic()
         while time.monotonic() - started < timeout:
-            if self.evaluate(expression):
-                return time.monotonic() - started
+            try:
+                if self.evaluate(expression):
+                    return time.monotonic() - started
+            except ChromiumError as exc:
+                if not exc.page_was_reloading:
+                    raise
             time.sleep(0.05)
         raise AssertionError(f"never true in the page: {expression}")
 
